@@ -1,0 +1,50 @@
+// swift-tools-version:6.2
+//
+// Quern: raw dumps in, a LLaMA-style pretraining run out. One library module per stage; the
+// `quern` executable is a thin ArgumentParser layer over them. C libraries come from the system
+// (see README "Set-up"); ICU sits behind a plain-C facade because Foundation carries its own ICU.
+import PackageDescription
+
+let package = Package(
+    name: "Quern",
+    products: [
+        .executable(name: "quern", targets: ["quern"]),
+        .library(name: "QuernIO", targets: ["QuernIO"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        // System libraries (Debian -dev packages). Each is a module map over a shim header.
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib",
+                       providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CBzip2", path: "Sources/CBzip2",
+                       providers: [.apt(["libbz2-dev"])]),
+        .systemLibrary(name: "CLzma", path: "Sources/CLzma", pkgConfig: "liblzma",
+                       providers: [.apt(["liblzma-dev"])]),
+        .systemLibrary(name: "CZstd", path: "Sources/CZstd", pkgConfig: "libzstd",
+                       providers: [.apt(["libzstd-dev"])]),
+        .systemLibrary(name: "CLibXML2", path: "Sources/CLibXML2", pkgConfig: "libxml-2.0",
+                       providers: [.apt(["libxml2-dev"])]),
+        .systemLibrary(name: "CBLAS", path: "Sources/CBLAS",
+                       providers: [.apt(["libopenblas-pthread-dev"])]),
+        // ICU behind plain C: its public header uses only stdint types, so no module that also
+        // sees Foundation's ICU ever sees <unicode/*.h>.
+        .target(name: "CICU", path: "Sources/CICU",
+                linkerSettings: [.linkedLibrary("icuuc"), .linkedLibrary("icudata")]),
+
+        // Stage 0: bytes. Codecs, streaming readers/writers, documents, JSONL, parallel helpers.
+        .target(name: "QuernIO", dependencies: ["CZlib", "CBzip2", "CLzma", "CZstd"]),
+
+        // The command-line tool: one small struct per subcommand, no logic of its own.
+        .executableTarget(name: "quern", dependencies: [
+            "QuernIO",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
+        .testTarget(name: "QuernIOTests", dependencies: ["QuernIO"]),
+        .testTarget(name: "SystemLibraryTests",
+                    dependencies: ["CZlib", "CBzip2", "CLzma", "CZstd", "CLibXML2", "CBLAS", "CICU"]),
+        .testTarget(name: "QuernCLITests", dependencies: ["quern", "QuernIO"]),
+    ]
+)
