@@ -35,6 +35,9 @@ final class ZstdReader: ByteReader {
         while !finished {
             if input.available == 0 { try input.fill() }
             let atEnd = input.available == 0
+            // Between frames with no input left: the end. (Asking the decoder would only get the
+            // size hint for a next frame header.)
+            if atEnd && !frameOpen { finished = true; break }
             var inBuf = ZSTD_inBuffer(src: UnsafeRawPointer(input.unconsumedPointer), size: input.available, pos: 0)
             var outBuf = ZSTD_outBuffer(dst: UnsafeMutableRawPointer(output.baseAddress!), size: output.count, pos: 0)
             let rc = ZSTD_decompressStream(stream, &outBuf, &inBuf)
