@@ -12,7 +12,7 @@ final class Bzip2Reader: ByteReader {
     private var pendingError: QuernIOError?
     let codec = Codec.bzip2
 
-    init(input: FileInput, outputSize: Int = 1 << 19) throws {
+    init(input: FileInput, outputSize: Int = 1 << 17) throws {
         self.input = input
         stream = .allocate(capacity: 1)  // fixed address: libbz2 keeps a pointer back to it
         stream.initialize(to: bz_stream())

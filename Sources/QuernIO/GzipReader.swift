@@ -11,7 +11,7 @@ final class GzipReader: ByteReader {
     private var inMember = true
     let codec = Codec.gzip
 
-    init(input: FileInput, outputSize: Int = 1 << 19) throws {
+    init(input: FileInput, outputSize: Int = 1 << 17) throws {
         self.input = input
         // z_stream keeps pointers into itself: it must not move, so it lives on the heap.
         stream = .allocate(capacity: 1)

@@ -251,3 +251,21 @@ final class ZstdEncoder: Encoder {
         return rc
     }
 }
+
+/// Standard error for messages: one write(2) per message, so lines from threads never interleave
+/// mid-line (and no shared C `FILE*` is touched).
+public enum StandardError {
+    public static func write(_ text: String) {
+        var text = text
+        text.withUTF8 { bytes in
+            var p = bytes.baseAddress
+            var left = bytes.count
+            while left > 0, let q = p {
+                let n = Glibc.write(STDERR_FILENO, q, left)
+                if n < 0 { if errno == EINTR { continue }; return }
+                p = q + n
+                left -= n
+            }
+        }
+    }
+}

@@ -46,7 +46,7 @@ public final class ParallelBzip2Reader: ByteReader {
     private var serialFrom: Int64?
     private var serial: Bzip2Reader?
 
-    init(input: FileInput, threads: Int, segmentSize: Int = 1 << 20, maxSegmentSize: Int = 16 << 20) throws {
+    init(input: FileInput, threads: Int, segmentSize: Int = 1 << 19, maxSegmentSize: Int = 16 << 20) throws {
         self.input = input
         self.path = input.path
         self.threads = max(1, threads)
@@ -58,7 +58,7 @@ public final class ParallelBzip2Reader: ByteReader {
     /// Opens `path` for parallel decoding with a chosen segment size (tests use small ones to cut
     /// a small file into many segments).
     public convenience init(path: String, threads: Int = ParallelBzip2Reader.defaultThreads,
-                            segmentSize: Int = 1 << 20) throws {
+                            segmentSize: Int = 1 << 19) throws {
         try self.init(input: FileInput(path: path), threads: threads, segmentSize: segmentSize)
     }
 

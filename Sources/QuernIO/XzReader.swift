@@ -17,7 +17,15 @@ final class XzReader: ByteReader {
         // LZMA_STREAM_INIT is all zeros.
         UnsafeMutableRawPointer(stream).initializeMemory(as: UInt8.self, repeating: 0,
                                                           count: MemoryLayout<lzma_stream>.size)
-        output = .allocate(capacity: 1 << 19)
+        output = .allocate(capacity: XzReader.outputSize)
+        if threads <= 1 {
+            let rc = lzma_stream_decoder(stream, UInt64.max, quern_lzma_concatenated)
+            guard rc == LZMA_OK else {
+                stream.deallocate(); output.deallocate()
+                throw QuernIOError(.corrupt, file: input.path, message: "liblzma init failed (\(rc.rawValue))")
+            }
+            return
+        }
         var options = lzma_mt()
         options.flags = quern_lzma_concatenated
         options.threads = UInt32(max(1, threads))
@@ -30,6 +38,10 @@ final class XzReader: ByteReader {
             throw QuernIOError(.corrupt, file: input.path, message: "liblzma init failed (\(rc.rawValue))")
         }
     }
+
+    /// Small enough to stay in cache between liblzma's copy out of its dictionary and the
+    /// consumer's scan: 512 KiB measured ~15% slower than 64 KiB here.
+    static let outputSize = 1 << 16
 
     deinit {
         lzma_end(stream)

@@ -19,7 +19,7 @@ final class ZstdReader: ByteReader {
         stream = s
         ZSTD_initDStream(s)
         _ = ZSTD_DCtx_setParameter(s, ZSTD_d_windowLogMax, 31)
-        output = .allocate(capacity: ZSTD_DStreamOutSize() * 4)
+        output = .allocate(capacity: ZSTD_DStreamOutSize())
     }
 
     deinit {

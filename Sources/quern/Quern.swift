@@ -5,5 +5,10 @@ struct Quern: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "quern",
         abstract: "Grind raw dumps into pretraining tokens.",
-        subcommands: [])
+        discussion: """
+            Inputs may be plain or compressed with gzip (multi-member), bzip2 (multistream, \
+            decoded on all cores), zstd or xz; the format is found from the file's first bytes. \
+            Use - for standard input.
+            """,
+        subcommands: [Cat.self])
 }

@@ -127,6 +127,24 @@ enum TestFiles {
         return Int(String(decoding: out, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
     }
 
+    /// Length of the common prefix of two byte arrays (memcmp over blocks: debug builds crawl
+    /// through element-wise loops).
+    static func commonPrefixLength(_ a: [UInt8], _ b: [UInt8]) -> Int {
+        let n = min(a.count, b.count)
+        var i = 0
+        a.withUnsafeBufferPointer { pa in
+            b.withUnsafeBufferPointer { pb in
+                while i < n {
+                    let step = min(4096, n - i)
+                    if memcmp(pa.baseAddress! + i, pb.baseAddress! + i, step) == 0 { i += step; continue }
+                    while pa[i] == pb[i] { i += 1 }
+                    return
+                }
+            }
+        }
+        return i
+    }
+
     /// Reads a reader to its end or its first error.
     static func drain(_ reader: ByteReader) -> (bytes: [UInt8], error: QuernIOError?) {
         var bytes: [UInt8] = []
