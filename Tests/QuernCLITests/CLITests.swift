@@ -1,0 +1,153 @@
+import Foundation
+import XCTest
+
+/// The `quern` executable, run as a user runs it.
+final class CLITests: XCTestCase {
+    struct Result {
+        let status: Int32
+        let stdout: [UInt8]
+        let stderr: String
+    }
+
+    /// The built `quern` beside the test bundle (.build/<config>/).
+    static var executable: URL {
+        let folder = Bundle.main.bundleURL.hasDirectoryPath
+            ? Bundle.main.bundleURL : Bundle.main.bundleURL.deletingLastPathComponent()
+        for candidate in [folder, folder.deletingLastPathComponent()] {
+            let url = candidate.appendingPathComponent("quern")
+            if FileManager.default.isExecutableFile(atPath: url.path) { return url }
+        }
+        return folder.appendingPathComponent("quern")
+    }
+
+    static func quern(_ arguments: [String], stdin: Data? = nil) throws -> Result {
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = arguments
+        let out = Pipe(), err = Pipe(), input = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = stdin == nil ? FileHandle.nullDevice : input
+        try process.run()
+        if let stdin {
+            DispatchQueue.global().async {
+                input.fileHandleForWriting.write(stdin)
+                try? input.fileHandleForWriting.close()
+            }
+        }
+        nonisolated(unsafe) var errorData = Data()
+        let group = DispatchGroup()
+        group.enter()
+        DispatchQueue.global().async { errorData = err.fileHandleForReading.readDataToEndOfFile(); group.leave() }
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        group.wait()
+        return Result(status: process.terminationStatus, stdout: Array(data),
+                      stderr: String(decoding: errorData, as: UTF8.self))
+    }
+
+    static func system(_ command: String) throws -> [UInt8] {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = ["-c", command]
+        let out = Pipe()
+        process.standardOutput = out
+        try process.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Array(data)
+    }
+
+    var scratch: URL!
+    override func setUpWithError() throws {
+        scratch = FileManager.default.temporaryDirectory.appendingPathComponent("quern-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+    }
+    override func tearDownWithError() throws { try? FileManager.default.removeItem(at: scratch) }
+
+    func testHelpForEverySubcommand() throws {
+        let top = try Self.quern(["--help"])
+        XCTAssertEqual(top.status, 0)
+        let help = String(decoding: top.stdout, as: UTF8.self)
+        let subcommands = help.components(separatedBy: "SUBCOMMANDS:").last?
+            .split(separator: "\n").compactMap { line -> String? in
+                let words = line.split(separator: " ")
+                guard line.hasPrefix("  "), !line.hasPrefix("    "), let first = words.first else { return nil }
+                return String(first)
+            } ?? []
+        XCTAssertTrue(subcommands.contains("cat"), help)
+        XCTAssertTrue(subcommands.contains("stats"), help)
+        for sub in subcommands where sub != "See" {
+            let r = try Self.quern([sub, "--help"])
+            XCTAssertEqual(r.status, 0, sub)
+            XCTAssertTrue(String(decoding: r.stdout, as: UTF8.self).contains("USAGE: quern \(sub)"), sub)
+        }
+    }
+
+    func testCatIsByteIdenticalToSystemTools() throws {
+        let corpora = try Corpora.path("web")
+        let warcs = try FileManager.default.contentsOfDirectory(atPath: corpora)
+            .filter { $0.hasSuffix(".warc.gz") }.sorted().map { corpora + "/" + $0 }
+        let r = try Self.quern(["cat"] + warcs)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let expected = try Self.system("gzip -dc " + warcs.map { "'\($0)'" }.joined(separator: " "))
+        XCTAssertEqual(r.stdout.count, expected.count)
+        XCTAssert(r.stdout == expected)
+
+        let wiki = try Corpora.path("wikipedia/wp2txt__testdata_ja.bz2")
+        let w = try Self.quern(["cat", wiki])
+        XCTAssertEqual(w.status, 0, w.stderr)
+        XCTAssert(w.stdout == (try Self.system("bzip2 -dc '\(wiki)'")))
+
+        // Standard input, and every codec written by its own tool.
+        let text = Array(try Data(contentsOf: URL(fileURLWithPath: try Corpora.path("books/GITenberg_Pride-and-Prejudice__1342-0.txt"))))
+        let book = try Corpora.path("books/GITenberg_Pride-and-Prejudice__1342-0.txt")
+        for tool in ["gzip -c", "bzip2 -c", "zstd -c", "xz -c", "cat"] {
+            let path = scratch.appendingPathComponent("book.\(tool.prefix { $0 != " " })").path
+            _ = try Self.system("\(tool) < '\(book)' > '\(path)'")
+            let r = try Self.quern(["cat", path])
+            XCTAssertEqual(r.status, 0, r.stderr)
+            XCTAssert(r.stdout == text, tool)
+            let piped = try Self.quern(["cat", "-"], stdin: try Data(contentsOf: URL(fileURLWithPath: path)))
+            XCTAssert(piped.stdout == text, "\(tool) on stdin")
+        }
+    }
+
+    func testCatOnDamagedInputWritesWhatDecodesNamesTheOffsetAndExits1() throws {
+        let warc = try Corpora.path("web/resiliparse__warcfile.warc.gz")
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: warc))
+        let cut = scratch.appendingPathComponent("cut.warc.gz").path
+        try bytes.prefix(bytes.count * 2 / 3).write(to: URL(fileURLWithPath: cut))
+        let whole = try Self.system("gzip -dc '\(warc)'")
+        let partial = try Self.system("gzip -dc '\(cut)' 2>/dev/null")  // gzip's own partial output
+
+        let r = try Self.quern(["cat", cut, warc])
+        XCTAssertEqual(r.status, 1)
+        XCTAssertTrue(r.stderr.contains(cut), r.stderr)
+        XCTAssertTrue(r.stderr.contains("byte offset"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("truncated"), r.stderr)
+        // Everything gzip could decode, then the whole second file.
+        XCTAssert(r.stdout == partial + whole, "\(r.stdout.count) vs \(partial.count) + \(whole.count)")
+
+        let missing = try Self.quern(["cat", scratch.appendingPathComponent("nope.gz").path])
+        XCTAssertEqual(missing.status, 1)
+        XCTAssertTrue(missing.stderr.contains("nope.gz"), missing.stderr)
+        XCTAssertTrue(missing.stderr.contains("No such file"), missing.stderr)
+    }
+}
+
+enum Corpora {
+    static var root: String {
+        if let env = ProcessInfo.processInfo.environment["QUERN_CORPORA"], !env.isEmpty { return env }
+        return URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("shared/corpora").path
+    }
+
+    static func path(_ relative: String) throws -> String {
+        let path = root + "/" + relative
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw XCTSkip("shared corpora not found at \(path): set QUERN_CORPORA to run this test")
+        }
+        return path
+    }
+}

@@ -1,0 +1,65 @@
+import Foundation
+import XCTest
+@testable import QuernIO
+
+final class OutputFileTests: XCTestCase {
+    var scratch: URL!
+    override func setUpWithError() throws { scratch = try TestFiles.scratchFolder() }
+    override func tearDownWithError() throws { try? FileManager.default.removeItem(at: scratch) }
+
+    /// Outputs in every written codec are read back by the system tools, byte for byte.
+    func testWritersAreReadableBySystemTools() throws {
+        let text = Array(try TestFiles.realText(minimumBytes: 1 << 20))
+        for (name, tool) in [("out.txt", ["cat"]), ("out.gz", ["gzip", "-dc"]), ("out.zst", ["zstd", "-dc"])] {
+            let path = scratch.appendingPathComponent(name).path
+            let file = try OutputFile(path: path)
+            // Many small writes and one large one, as callers do.
+            var i = 0
+            while i < text.count / 2 {
+                let end = min(i + 1000, text.count / 2)
+                try text[i..<end].withUnsafeBytes { try file.write($0) }
+                i = end
+            }
+            try text[i...].withUnsafeBytes { try file.write($0) }
+            try file.finish()
+            XCTAssert(try TestFiles.run(tool + [path]) == text, name)
+            XCTAssert(try Input.open(path).readAll() == text, name)
+        }
+        let levels = scratch.appendingPathComponent("fast.zst").path
+        let fast = try OutputFile(path: levels, level: 1, threads: 0)
+        try fast.write(text)
+        try fast.finish()
+        XCTAssert(try TestFiles.run(["zstd", "-dc", levels]) == text)
+    }
+
+    /// Until finish() the output exists only under a temporary name; dropping the writer (an
+    /// interrupted run) leaves the target as it was, with no temporary file behind.
+    func testOutputAppearsOnlyWhenFinished() throws {
+        let path = scratch.appendingPathComponent("docs.jsonl.zst").path
+        try Data("old contents\n".utf8).write(to: URL(fileURLWithPath: path))
+        do {
+            let file = try OutputFile(path: path)
+            try file.write("new contents\n")
+            XCTAssertEqual(try String(contentsOfFile: path, encoding: .utf8), "old contents\n")
+            // Dropped without finish(), as when a run is interrupted by an error.
+        }
+        XCTAssertEqual(try String(contentsOfFile: path, encoding: .utf8), "old contents\n")
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: scratch.path), ["docs.jsonl.zst"])
+
+        let file = try OutputFile(path: path)
+        try file.write("new contents\n")
+        try file.finish()
+        XCTAssertEqual(try TestFiles.run(["zstd", "-dc", path]), Array("new contents\n".utf8))
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: scratch.path), ["docs.jsonl.zst"])
+    }
+
+    func testUnwritableAndUnsupportedOutputsFailClearly() throws {
+        XCTAssertThrowsError(try OutputFile(path: "/nonexistent-folder/x.zst")) { error in
+            XCTAssertTrue("\(error)".contains("nonexistent-folder"), "\(error)")
+        }
+        XCTAssertThrowsError(try OutputFile(path: scratch.appendingPathComponent("x.bz2").path)) { error in
+            XCTAssertEqual((error as? QuernIOError)?.kind, .invalidArgument)
+        }
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: scratch.path), [])
+    }
+}
