@@ -22,7 +22,9 @@ public struct QuernIOError: Error, CustomStringConvertible, Sendable, Equatable 
 
     public var kind: Kind
     public var file: String
-    /// Byte offset in the file as stored on disk (for compressed input: in the compressed bytes).
+    /// Byte offset: for damaged compressed data, in the file as stored (the compressed bytes);
+    /// for a bad record, where the record starts in the decompressed stream (the message says so
+    /// when the two differ).
     public var offset: Int64?
     /// 1-based record or line number, where the failure concerns one.
     public var record: Int?

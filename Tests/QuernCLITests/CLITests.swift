@@ -134,9 +134,72 @@ final class CLITests: XCTestCase {
         XCTAssertTrue(missing.stderr.contains("nope.gz"), missing.stderr)
         XCTAssertTrue(missing.stderr.contains("No such file"), missing.stderr)
     }
+
+    /// `quern stats` against counts computed independently by Python's json module, on the real
+    /// dolma shards and the bundled sample, with malformed lines and a damaged file mixed in.
+    func testStatsMatchesPythonAndReportsBadInput() throws {
+        let shards = try ["0091", "0174"].map { try Corpora.path("pretraining/dolma__cc_en_head-\($0).jsonl.gz") }
+        let sample = Corpora.packageRoot + "/Corpora/sample/books.jsonl.zst"
+        let mixed = scratch.appendingPathComponent("mixed.jsonl").path
+        let good = #"{"id":"a","text":"one two\nthree"}"#
+        try Data((good + "\n{broken\n\n" + #"{"id":"b","text":"  \u00e9t\u00e9  "}"# + "\n" + #"{"id":"c"}"# + "\n").utf8)
+            .write(to: URL(fileURLWithPath: mixed))
+        let cut = scratch.appendingPathComponent("cut.jsonl.gz").path
+        let shardBytes = try Data(contentsOf: URL(fileURLWithPath: shards[0]))
+        try shardBytes.prefix(shardBytes.count / 2).write(to: URL(fileURLWithPath: cut))
+
+        let script = """
+        import gzip, json, subprocess, sys
+        def load(p):
+            if p.endswith('.gz'): return gzip.open(p, 'rb').read()
+            if p.endswith('.zst'): return subprocess.run(['zstd', '-dc', p], capture_output=True, check=True).stdout
+            return open(p, 'rb').read()
+        out = []
+        for p in sys.argv[1:]:
+            d = b = c = w = l = bad = 0
+            for line in load(p).split(b'\\n'):
+                if not line.strip(): continue
+                try: t = json.loads(line)['text']
+                except Exception: bad += 1; continue
+                d += 1; b += len(t.encode()); c += len(t); w += len(t.split())
+                l += t.count('\\n') + (1 if t and not t.endswith('\\n') else 0)
+            out.append(dict(path=p, documents=d, bytes=b, characters=c, words=w, lines=l, malformed=bad))
+        print(json.dumps(out))
+        """
+        let expectedJSON = try Self.system("python3 -c \"$(cat <<'PY'\n\(script)\nPY\n)\" " +
+                                           (shards + [sample, mixed]).map { "'\($0)'" }.joined(separator: " "))
+        let expected = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(expectedJSON)) as? [[String: Any]])
+        XCTAssertEqual(expected.count, 4)
+
+        let r = try Self.quern(["stats", "--json"] + shards + [sample, mixed, cut])
+        XCTAssertEqual(r.status, 1, "the cut file must make the exit status 1")
+        let report = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(r.stdout)) as? [String: Any])
+        let files = try XCTUnwrap(report["files"] as? [[String: Any]])
+        XCTAssertEqual(files.count, 5)
+        for (mine, theirs) in zip(files, expected) {
+            for key in ["path", "documents", "bytes", "characters", "words", "lines", "malformed"] {
+                XCTAssertEqual("\(mine[key] ?? "-")", "\(theirs[key] ?? "-")", "\(theirs["path"] ?? "") \(key)")
+            }
+        }
+        XCTAssertEqual(files[3]["malformed"] as? Int, 2)
+        XCTAssertTrue(r.stderr.contains(mixed + ": record 2"), r.stderr)  // "{broken" is line 2
+        XCTAssertTrue(r.stderr.contains(mixed + ": record 5"), r.stderr)  // no "text" on line 5
+        XCTAssertNotNil(files[4]["error"], "the truncated file carries its error")
+        XCTAssertTrue(r.stderr.contains(cut), r.stderr)
+        let total = try XCTUnwrap(report["total"] as? [String: Any])
+        let documents = files.compactMap { $0["documents"] as? Int }.reduce(0, +)
+        XCTAssertEqual(total["documents"] as? Int, documents)
+
+        let table = try Self.quern(["stats", sample])
+        XCTAssertEqual(table.status, 0, table.stderr)
+        XCTAssertTrue(String(decoding: table.stdout, as: UTF8.self).contains("books.jsonl.zst"))
+    }
 }
 
 enum Corpora {
+    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent().path
+
     static var root: String {
         if let env = ProcessInfo.processInfo.environment["QUERN_CORPORA"], !env.isEmpty { return env }
         return URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
