@@ -42,9 +42,11 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
-        .testTarget(name: "QuernIOTests", dependencies: ["QuernIO"]),
+        // Shared by the test targets: corpora location, scratch folders, running other programs.
+        .target(name: "QuernTestSupport", path: "Tests/QuernTestSupport"),
+        .testTarget(name: "QuernIOTests", dependencies: ["QuernIO", "QuernTestSupport"]),
         .testTarget(name: "SystemLibraryTests",
                     dependencies: ["CZlib", "CBzip2", "CLzma", "CZstd", "CLibXML2", "CBLAS", "CICU"]),
-        .testTarget(name: "QuernCLITests", dependencies: ["quern", "QuernIO"]),
+        .testTarget(name: "QuernCLITests", dependencies: ["quern", "QuernTestSupport"]),
     ]
 )

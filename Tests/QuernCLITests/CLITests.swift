@@ -1,67 +1,29 @@
 import Foundation
+import QuernTestSupport
 import XCTest
 
 /// The `quern` executable, run as a user runs it.
 final class CLITests: XCTestCase {
-    struct Result {
-        let status: Int32
-        let stdout: [UInt8]
-        let stderr: String
-    }
-
     /// The built `quern` beside the test bundle (.build/<config>/).
-    static var executable: URL {
+    static var executable: String {
         let folder = Bundle.main.bundleURL.hasDirectoryPath
             ? Bundle.main.bundleURL : Bundle.main.bundleURL.deletingLastPathComponent()
         for candidate in [folder, folder.deletingLastPathComponent()] {
             let url = candidate.appendingPathComponent("quern")
-            if FileManager.default.isExecutableFile(atPath: url.path) { return url }
+            if FileManager.default.isExecutableFile(atPath: url.path) { return url.path }
         }
-        return folder.appendingPathComponent("quern")
+        return folder.appendingPathComponent("quern").path
     }
 
-    static func quern(_ arguments: [String], stdin: Data? = nil) throws -> Result {
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = arguments
-        let out = Pipe(), err = Pipe(), input = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = stdin == nil ? FileHandle.nullDevice : input
-        try process.run()
-        if let stdin {
-            DispatchQueue.global().async {
-                input.fileHandleForWriting.write(stdin)
-                try? input.fileHandleForWriting.close()
-            }
-        }
-        nonisolated(unsafe) var errorData = Data()
-        let group = DispatchGroup()
-        group.enter()
-        DispatchQueue.global().async { errorData = err.fileHandleForReading.readDataToEndOfFile(); group.leave() }
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        group.wait()
-        return Result(status: process.terminationStatus, stdout: Array(data),
-                      stderr: String(decoding: errorData, as: UTF8.self))
+    static func quern(_ arguments: [String], stdin: Data? = nil) throws -> TestSupport.ProcessResult {
+        try TestSupport.execute(executable, arguments, stdin: stdin)
     }
 
-    static func system(_ command: String) throws -> [UInt8] {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = ["-c", command]
-        let out = Pipe()
-        process.standardOutput = out
-        try process.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Array(data)
-    }
+    static func system(_ script: String) throws -> [UInt8] { try TestSupport.shell(script) }
 
     var scratch: URL!
     override func setUpWithError() throws {
-        scratch = FileManager.default.temporaryDirectory.appendingPathComponent("quern-cli-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+        scratch = try TestSupport.scratchFolder()
     }
     override func tearDownWithError() throws { try? FileManager.default.removeItem(at: scratch) }
 
@@ -85,7 +47,7 @@ final class CLITests: XCTestCase {
     }
 
     func testCatIsByteIdenticalToSystemTools() throws {
-        let corpora = try Corpora.path("web")
+        let corpora = try TestSupport.corpora("web")
         let warcs = try FileManager.default.contentsOfDirectory(atPath: corpora)
             .filter { $0.hasSuffix(".warc.gz") }.sorted().map { corpora + "/" + $0 }
         let r = try Self.quern(["cat"] + warcs)
@@ -94,14 +56,14 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(r.stdout.count, expected.count)
         XCTAssert(r.stdout == expected)
 
-        let wiki = try Corpora.path("wikipedia/wp2txt__testdata_ja.bz2")
+        let wiki = try TestSupport.corpora("wikipedia/wp2txt__testdata_ja.bz2")
         let w = try Self.quern(["cat", wiki])
         XCTAssertEqual(w.status, 0, w.stderr)
         XCTAssert(w.stdout == (try Self.system("bzip2 -dc '\(wiki)'")))
 
         // Standard input, and every codec written by its own tool.
-        let text = Array(try Data(contentsOf: URL(fileURLWithPath: try Corpora.path("books/GITenberg_Pride-and-Prejudice__1342-0.txt"))))
-        let book = try Corpora.path("books/GITenberg_Pride-and-Prejudice__1342-0.txt")
+        let text = Array(try Data(contentsOf: URL(fileURLWithPath: try TestSupport.corpora("books/GITenberg_Pride-and-Prejudice__1342-0.txt"))))
+        let book = try TestSupport.corpora("books/GITenberg_Pride-and-Prejudice__1342-0.txt")
         for tool in ["gzip -c", "bzip2 -c", "zstd -c", "xz -c", "cat"] {
             let path = scratch.appendingPathComponent("book.\(tool.prefix { $0 != " " })").path
             _ = try Self.system("\(tool) < '\(book)' > '\(path)'")
@@ -114,7 +76,7 @@ final class CLITests: XCTestCase {
     }
 
     func testCatOnDamagedInputWritesWhatDecodesNamesTheOffsetAndExits1() throws {
-        let warc = try Corpora.path("web/resiliparse__warcfile.warc.gz")
+        let warc = try TestSupport.corpora("web/resiliparse__warcfile.warc.gz")
         let bytes = try Data(contentsOf: URL(fileURLWithPath: warc))
         let cut = scratch.appendingPathComponent("cut.warc.gz").path
         try bytes.prefix(bytes.count * 2 / 3).write(to: URL(fileURLWithPath: cut))
@@ -138,8 +100,8 @@ final class CLITests: XCTestCase {
     /// `quern stats` against counts computed independently by Python's json module, on the real
     /// dolma shards and the bundled sample, with malformed lines and a damaged file mixed in.
     func testStatsMatchesPythonAndReportsBadInput() throws {
-        let shards = try ["0091", "0174"].map { try Corpora.path("pretraining/dolma__cc_en_head-\($0).jsonl.gz") }
-        let sample = Corpora.packageRoot + "/Corpora/sample/books.jsonl.zst"
+        let shards = try ["0091", "0174"].map { try TestSupport.corpora("pretraining/dolma__cc_en_head-\($0).jsonl.gz") }
+        let sample = TestSupport.packageRoot.appendingPathComponent("Corpora/sample/books.jsonl.zst").path
         let mixed = scratch.appendingPathComponent("mixed.jsonl").path
         let good = #"{"id":"a","text":"one two\nthree"}"#
         try Data((good + "\n{broken\n\n" + #"{"id":"b","text":"  \u00e9t\u00e9  "}"# + "\n" + #"{"id":"c"}"# + "\n").utf8)
@@ -196,21 +158,3 @@ final class CLITests: XCTestCase {
     }
 }
 
-enum Corpora {
-    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        .deletingLastPathComponent().deletingLastPathComponent().path
-
-    static var root: String {
-        if let env = ProcessInfo.processInfo.environment["QUERN_CORPORA"], !env.isEmpty { return env }
-        return URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("shared/corpora").path
-    }
-
-    static func path(_ relative: String) throws -> String {
-        let path = root + "/" + relative
-        guard FileManager.default.fileExists(atPath: path) else {
-            throw XCTSkip("shared corpora not found at \(path): set QUERN_CORPORA to run this test")
-        }
-        return path
-    }
-}

@@ -1,4 +1,5 @@
 import Foundation
+import QuernTestSupport
 import XCTest
 @testable import QuernIO
 
@@ -8,7 +9,7 @@ final class CodecTests: XCTestCase {
     var scratch: URL!
 
     override func setUpWithError() throws {
-        scratch = try TestFiles.scratchFolder()
+        scratch = try TestSupport.scratchFolder()
     }
 
     override func tearDownWithError() throws {
@@ -23,7 +24,7 @@ final class CodecTests: XCTestCase {
     @discardableResult
     private func assertMatchesSystemTool(_ path: String, tool: [String], threads: Int = 1,
                                          file: StaticString = #filePath, line: UInt = #line) throws -> [UInt8] {
-        let expected = try TestFiles.run(tool + [path])
+        let expected = try TestSupport.run(tool + [path])
         let actual = try decode(path, threads: threads)
         XCTAssertEqual(actual.count, expected.count, "\(path): length", file: file, line: line)
         XCTAssert(actual == expected, "\(path): bytes differ from \(tool.joined(separator: " "))",
@@ -59,7 +60,7 @@ final class CodecTests: XCTestCase {
     }
 
     func testRealMultiMemberWARCsMatchGzip() throws {
-        let web = try TestFiles.corpora("web")
+        let web = try TestSupport.corpora("web")
         let files = try FileManager.default.contentsOfDirectory(atPath: web).filter { $0.hasSuffix(".gz") }.sorted()
         XCTAssertGreaterThan(files.count, 5)
         var members = 0
@@ -73,7 +74,7 @@ final class CodecTests: XCTestCase {
     }
 
     func testRealWikipediaDumpsMatchBzip2() throws {
-        let wiki = try TestFiles.corpora("wikipedia")
+        let wiki = try TestSupport.corpora("wikipedia")
         for name in try FileManager.default.contentsOfDirectory(atPath: wiki).sorted() where name.hasSuffix(".bz2") {
             try assertMatchesSystemTool(wiki + "/" + name, tool: ["bzip2", "-dc"])
             try assertMatchesSystemTool(wiki + "/" + name, tool: ["bzip2", "-dc"], threads: 2)
@@ -81,9 +82,9 @@ final class CodecTests: XCTestCase {
     }
 
     func testRealDolmaShardsAndPlainFiles() throws {
-        let shard = try TestFiles.corpora("pretraining/dolma__cc_en_head-0091.jsonl.gz")
+        let shard = try TestSupport.corpora("pretraining/dolma__cc_en_head-0091.jsonl.gz")
         try assertMatchesSystemTool(shard, tool: ["gzip", "-dc"])
-        let plain = try TestFiles.corpora("wikipedia/pywikibot__article-pear-0.10.xml")
+        let plain = try TestSupport.corpora("wikipedia/pywikibot__article-pear-0.10.xml")
         XCTAssertEqual(try decode(plain), Array(try Data(contentsOf: URL(fileURLWithPath: plain))))
     }
 
@@ -115,7 +116,7 @@ final class CodecTests: XCTestCase {
         for c in cases {
             let path = scratch.appendingPathComponent(c.name).path
             var bytes = Data()
-            for command in c.make { bytes.append(Data(try TestFiles.run(command))) }
+            for command in c.make { bytes.append(Data(try TestSupport.run(command))) }
             try bytes.write(to: URL(fileURLWithPath: path))
             let decoded = try assertMatchesSystemTool(path, tool: c.decoder)
             XCTAssert(decoded == expectedText, c.name)
@@ -127,8 +128,8 @@ final class CodecTests: XCTestCase {
     /// bzip2 stream), from a real dump: the parallel reader must give the serial bytes, in order,
     /// however small its segments are.
     func testParallelMultistreamBzip2MatchesSerial() throws {
-        let dump = try TestFiles.corpora("wikipedia/gensim__enwiki-latest-pages-articles1.xml-p000000010p000030302-shortened.bz2")
-        let xml = try TestFiles.run(["bzip2", "-dc", dump])
+        let dump = try TestSupport.corpora("wikipedia/gensim__enwiki-latest-pages-articles1.xml-p000000010p000030302-shortened.bz2")
+        let xml = try TestSupport.run(["bzip2", "-dc", dump])
         let path = scratch.appendingPathComponent("multistream.xml.bz2").path
         let streams = try TestFiles.writeMultistreamBzip2(xml, pieceSize: 96 << 10, to: path)
         XCTAssertGreaterThan(streams, 50)
@@ -209,7 +210,7 @@ final class CodecTests: XCTestCase {
 
     func testTrailingGarbageAfterGzipMembersIsReported() throws {
         let path = scratch.appendingPathComponent("garbage.gz").path
-        var bytes = Data(try TestFiles.run(["sh", "-c", "printf 'hello\\n' | gzip -c"]))
+        var bytes = Data(try TestSupport.run(["sh", "-c", "printf 'hello\\n' | gzip -c"]))
         let end = bytes.count
         bytes.append(Data([0, 0, 0]))  // zero padding is fine
         try bytes.write(to: URL(fileURLWithPath: path))

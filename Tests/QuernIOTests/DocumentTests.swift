@@ -1,4 +1,5 @@
 import Foundation
+import QuernTestSupport
 import XCTest
 @testable import QuernIO
 
@@ -154,7 +155,7 @@ final class DocumentTests: XCTestCase {
     func testRealDolmaLinesRoundTripThroughPython() throws {
         // Every record of a real shard: Quern's output line must be, for Python's json module,
         // the same object as the input line (only the member order may differ).
-        let path = try TestFiles.corpora("pretraining/dolma__cc_en_head-0091.jsonl.gz")
+        let path = try TestSupport.corpora("pretraining/dolma__cc_en_head-0091.jsonl.gz")
         let raw = try Input.open(path).readAll()
         var written = Data()
         var lines = 0
@@ -165,7 +166,7 @@ final class DocumentTests: XCTestCase {
             lines += 1
         }
         XCTAssertEqual(lines, 10)
-        let scratch = try TestFiles.scratchFolder()
+        let scratch = try TestSupport.scratchFolder()
         defer { try? FileManager.default.removeItem(at: scratch) }
         let ours = scratch.appendingPathComponent("ours.jsonl").path
         try written.write(to: URL(fileURLWithPath: ours))
@@ -179,6 +180,6 @@ final class DocumentTests: XCTestCase {
             assert list(y)[:3] == ['id', 'text', 'source'], list(y)
         print('same')
         """
-        XCTAssertEqual(String(decoding: try TestFiles.run(["python3", "-c", script, path, ours]), as: UTF8.self), "same\n")
+        XCTAssertEqual(String(decoding: try TestSupport.run(["python3", "-c", script, path, ours]), as: UTF8.self), "same\n")
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import QuernTestSupport
 import XCTest
 @testable import QuernIO
 
@@ -49,7 +50,7 @@ func fnv1a(_ bytes: some Sequence<UInt8>) -> UInt64 {
 final class JSONLTests: XCTestCase {
     var scratch: URL!
 
-    override func setUpWithError() throws { scratch = try TestFiles.scratchFolder() }
+    override func setUpWithError() throws { scratch = try TestSupport.scratchFolder() }
     override func tearDownWithError() throws { try? FileManager.default.removeItem(at: scratch) }
 
     /// What one read gave: documents, errors and counters.
@@ -147,7 +148,7 @@ final class JSONLTests: XCTestCase {
 
     func testRealDolmaShards() throws {
         for (name, expected) in [("0091", JSONLTests.shard0091), ("0174", JSONLTests.shard0174)] {
-            let path = try TestFiles.corpora("pretraining/dolma__cc_en_head-\(name).jsonl.gz")
+            let path = try TestSupport.corpora("pretraining/dolma__cc_en_head-\(name).jsonl.gz")
             let sequential = try readSequentially(try Input.open(path))
             assertMatchesPython(sequential.documents, expected, "\(name) sequential")
             XCTAssertEqual(sequential.malformed, 0)
@@ -159,7 +160,7 @@ final class JSONLTests: XCTestCase {
                 XCTAssertEqual(parallel.lines, 10)
             }
         }
-        let first = try JSONLReader(path: try TestFiles.corpora("pretraining/dolma__cc_en_head-0091.jsonl.gz")).next()
+        let first = try JSONLReader(path: try TestSupport.corpora("pretraining/dolma__cc_en_head-0091.jsonl.gz")).next()
         XCTAssertEqual(first?.title, "First Teleconference Calls for Invoice Factoring, and more. — 100K Investing, LLC.")
         XCTAssertEqual(first?.metadata["language_score"]?.doubleValue, 0.95)
         XCTAssertEqual(first?.metadata["line_ids"], [41, 42, 56, 57, 59])
@@ -167,7 +168,7 @@ final class JSONLTests: XCTestCase {
 
     func testBundledSampleCorpus() throws {
         // Corpora/sample/books.jsonl.zst (committed): 32 records; values from Python's json module.
-        let path = TestFiles.packageRoot.appendingPathComponent("Corpora/sample/books.jsonl.zst").path
+        let path = TestSupport.packageRoot.appendingPathComponent("Corpora/sample/books.jsonl.zst").path
         let documents = try readSequentially(try Input.open(path)).documents
         XCTAssertEqual(documents.count, 32)
         XCTAssertEqual(documents.first?.id, "pg11-0000")
@@ -299,7 +300,7 @@ final class JSONLTests: XCTestCase {
                 f.write(json.dumps({'id': str(i), 'text': t}, ensure_ascii=i % 2 == 0) + '\\n')
                 open(sys.argv[2] + '.%d' % i, 'wb').write(t.encode('utf-8'))
         """
-        _ = try TestFiles.run(["python3", "-c", script, source, jsonl])
+        _ = try TestSupport.run(["python3", "-c", script, source, jsonl])
         let bytes = Array(try Data(contentsOf: URL(fileURLWithPath: jsonl)))
         XCTAssertGreaterThan(bytes.count, 7_000_000)
         XCTAssertTrue(bytes.indices.dropLast().contains { bytes[$0] == 0x5C && bytes[$0 + 1] == UInt8(ascii: "n") },
@@ -437,7 +438,7 @@ final class JSONLTests: XCTestCase {
     // MARK: Writer
 
     func testWriterRoundTripsThroughCompressedFiles() throws {
-        let path = try TestFiles.corpora("pretraining/dolma__cc_en_head-0174.jsonl.gz")
+        let path = try TestSupport.corpora("pretraining/dolma__cc_en_head-0174.jsonl.gz")
         let documents = try readSequentially(try Input.open(path)).documents
         for name in ["out.jsonl", "out.jsonl.gz", "out.jsonl.zst"] {
             let target = scratch.appendingPathComponent(name).path
@@ -452,7 +453,7 @@ final class JSONLTests: XCTestCase {
             XCTAssertTrue(reread.documents.last?.idIsNumber ?? false)
             // The system tool agrees on the bytes: 11 lines, each one JSON object.
             let tool: [String] = name.hasSuffix(".gz") ? ["gzip", "-dc"] : name.hasSuffix(".zst") ? ["zstd", "-dc"] : ["cat"]
-            let raw = try TestFiles.run(tool + [target])
+            let raw = try TestSupport.run(tool + [target])
             XCTAssertEqual(raw.filter { $0 == 0x0A }.count, 11, name)
             XCTAssertEqual(raw.last, 0x0A)
         }

@@ -1,4 +1,5 @@
 import Foundation
+import QuernTestSupport
 import XCTest
 @testable import QuernIO
 
@@ -289,7 +290,7 @@ final class JSONTests: XCTestCase {
         assert v == {"s": "q\\"b\\\\s/\\u0000\\u001f\\u007fé😀\\u2028\\t", "n": [0, 1.5, 12345678901234567890], "nested": {"a": [True, False, None]}}, v
         print("ok")
         """
-        let out = try TestFiles.run(["python3", "-c", script], stdin: Data(value.serialized().utf8))
+        let out = try TestSupport.run(["python3", "-c", script], stdin: Data(value.serialized().utf8))
         XCTAssertEqual(String(decoding: out, as: UTF8.self), "ok\n")
     }
 }

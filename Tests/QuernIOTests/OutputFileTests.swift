@@ -1,10 +1,11 @@
 import Foundation
+import QuernTestSupport
 import XCTest
 @testable import QuernIO
 
 final class OutputFileTests: XCTestCase {
     var scratch: URL!
-    override func setUpWithError() throws { scratch = try TestFiles.scratchFolder() }
+    override func setUpWithError() throws { scratch = try TestSupport.scratchFolder() }
     override func tearDownWithError() throws { try? FileManager.default.removeItem(at: scratch) }
 
     /// Outputs in every written codec are read back by the system tools, byte for byte.
@@ -22,14 +23,14 @@ final class OutputFileTests: XCTestCase {
             }
             try text[i...].withUnsafeBytes { try file.write($0) }
             try file.finish()
-            XCTAssert(try TestFiles.run(tool + [path]) == text, name)
+            XCTAssert(try TestSupport.run(tool + [path]) == text, name)
             XCTAssert(try Input.open(path).readAll() == text, name)
         }
         let levels = scratch.appendingPathComponent("fast.zst").path
         let fast = try OutputFile(path: levels, level: 1, threads: 0)
         try fast.write(text)
         try fast.finish()
-        XCTAssert(try TestFiles.run(["zstd", "-dc", levels]) == text)
+        XCTAssert(try TestSupport.run(["zstd", "-dc", levels]) == text)
     }
 
     /// Until finish() the output exists only under a temporary name; dropping the writer (an
@@ -49,7 +50,7 @@ final class OutputFileTests: XCTestCase {
         let file = try OutputFile(path: path)
         try file.write("new contents\n")
         try file.finish()
-        XCTAssertEqual(try TestFiles.run(["zstd", "-dc", path]), Array("new contents\n".utf8))
+        XCTAssertEqual(try TestSupport.run(["zstd", "-dc", path]), Array("new contents\n".utf8))
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: scratch.path), ["docs.jsonl.zst"])
     }
 

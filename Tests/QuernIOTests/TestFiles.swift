@@ -1,77 +1,12 @@
 import Foundation
+import QuernTestSupport
 import XCTest
 @testable import QuernIO
 
-/// Shared test plumbing: the real corpora in `../shared/corpora` (or `$QUERN_CORPORA`), scratch
-/// folders, and the system compression tools the tests compare against.
+/// Codec test plumbing: files compressed with the system tools, real text, draining readers.
 enum TestFiles {
-    /// The package root, found from this file's path (Tests/QuernIOTests/TestFiles.swift).
-    static let packageRoot = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-
-    static var corporaRoot: String {
-        if let env = ProcessInfo.processInfo.environment["QUERN_CORPORA"], !env.isEmpty { return env }
-        return packageRoot.deletingLastPathComponent().appendingPathComponent("shared/corpora").path
-    }
-
-    /// A path under the shared corpora; skips the test (visibly) where they are absent.
-    static func corpora(_ relative: String) throws -> String {
-        let path = corporaRoot + "/" + relative
-        guard FileManager.default.fileExists(atPath: path) else {
-            throw XCTSkip("shared corpora not found at \(path): set QUERN_CORPORA to run this test")
-        }
-        return path
-    }
-
-    static func scratchFolder() throws -> URL {
-        let url = FileManager.default.temporaryDirectory
-            .appendingPathComponent("quern-tests-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        return url
-    }
-
-    struct CommandFailed: Error, CustomStringConvertible {
-        let command: [String], status: Int32, stderr: String
-        var description: String { "\(command.joined(separator: " ")) exited \(status): \(stderr)" }
-    }
-
-    /// Runs a command (found on PATH) and returns its standard output.
-    static func run(_ command: [String], stdin: Data? = nil) throws -> [UInt8] {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = command
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        let input = Pipe()
-        process.standardInput = stdin == nil ? FileHandle.nullDevice : input
-        try process.run()
-        if let stdin {
-            DispatchQueue.global().async {
-                input.fileHandleForWriting.write(stdin)
-                try? input.fileHandleForWriting.close()
-            }
-        }
-        // Read stderr on the side so a chatty tool cannot fill its pipe and stall.
-        nonisolated(unsafe) var errorText = Data()
-        let group = DispatchGroup()
-        group.enter()
-        DispatchQueue.global().async {
-            errorText = err.fileHandleForReading.readDataToEndOfFile()
-            group.leave()
-        }
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        group.wait()
-        guard process.terminationStatus == 0 else {
-            throw CommandFailed(command: command, status: process.terminationStatus,
-                                stderr: String(decoding: errorText, as: UTF8.self))
-        }
-        return Array(data)
-    }
-
     static func compress(_ data: Data, with command: [String], to path: String) throws {
-        try Data(run(command, stdin: data)).write(to: URL(fileURLWithPath: path))
+        try Data(TestSupport.run(command, stdin: data)).write(to: URL(fileURLWithPath: path))
     }
 
     /// Cuts `data` into pieces and writes each as its own bzip2 stream, one after another, as
@@ -83,7 +18,7 @@ enum TestFiles {
         var start = 0
         while start < bytes.count {
             let end = min(start + pieceSize, bytes.count)
-            file.append(Data(try run(["bzip2", "-c"], stdin: Data(bytes[start..<end]))))
+            file.append(Data(try TestSupport.run(["bzip2", "-c"], stdin: Data(bytes[start..<end]))))
             streams += 1
             start = end
         }
@@ -95,14 +30,14 @@ enum TestFiles {
     /// or, without the corpora, this package's own sources.
     static func realText(minimumBytes: Int) throws -> Data {
         var pieces: [Data] = []
-        let books = corporaRoot + "/books"
+        let books = TestSupport.corporaRoot + "/books"
         if let names = try? FileManager.default.contentsOfDirectory(atPath: books) {
             for name in names.sorted() where name.hasSuffix(".txt") {
                 pieces.append(try Data(contentsOf: URL(fileURLWithPath: books + "/" + name)))
             }
         }
         if pieces.isEmpty {
-            let sources = packageRoot.appendingPathComponent("Sources/QuernIO")
+            let sources = TestSupport.packageRoot.appendingPathComponent("Sources/QuernIO")
             for name in try FileManager.default.contentsOfDirectory(atPath: sources.path).sorted() {
                 pieces.append(try Data(contentsOf: sources.appendingPathComponent(name)))
             }
@@ -123,7 +58,7 @@ enum TestFiles {
             d = zlib.decompressobj(31); d.decompress(data); data = d.unused_data; n += 1
         print(n)
         """
-        let out = try run(["python3", "-c", script, path])
+        let out = try TestSupport.run(["python3", "-c", script, path])
         return Int(String(decoding: out, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import QuernTestSupport
 import XCTest
 @testable import QuernIO
 
@@ -121,7 +122,7 @@ final class TextCountsTests: XCTestCase {
         ]
         var total = TextCounts()
         for (name, bytes, characters, words, lines) in expected {
-            let data = try Data(contentsOf: URL(fileURLWithPath: try TestFiles.corpora("books/\(name)")))
+            let data = try Data(contentsOf: URL(fileURLWithPath: try TestSupport.corpora("books/\(name)")))
             let c = counts(Array(data))
             XCTAssertEqual(c, TextCounts(documents: 1, bytes: bytes, characters: characters, words: words, lines: lines), name)
             total += c
@@ -138,7 +139,7 @@ final class TextCountsTests: XCTestCase {
             ("pretraining/dolma__cc_en_head-0174.jsonl.gz", TextCounts(documents: 10, bytes: 61163, characters: 60897, words: 10350, lines: 237)),
         ]
         for (relative, want) in expected {
-            let path = try TestFiles.corpora(relative)
+            let path = try TestSupport.corpora(relative)
             for threads in [1, 2] {
                 let (c, errors) = try TextCounts.ofJSONL(reader: try Input.open(path), threads: threads)
                 XCTAssertEqual(c, want, "\(relative), \(threads) threads")
@@ -146,7 +147,7 @@ final class TextCountsTests: XCTestCase {
             }
         }
         // The bundled sample (committed with the package, so this part never skips).
-        let sample = TestFiles.packageRoot.appendingPathComponent("Corpora/sample/books.jsonl.zst").path
+        let sample = TestSupport.packageRoot.appendingPathComponent("Corpora/sample/books.jsonl.zst").path
         let (c, _) = try TextCounts.ofJSONL(reader: try Input.open(sample), threads: 2)
         XCTAssertEqual(c, TextCounts(documents: 32, bytes: 316194, characters: 311149, words: 54662, lines: 7151))
     }
