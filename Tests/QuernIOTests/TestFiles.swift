@@ -26,25 +26,34 @@ enum TestFiles {
         return streams
     }
 
-    /// Real prose, at least `minimumBytes` long: the shared Gutenberg books (repeated if needed),
-    /// or, without the corpora, this package's own sources.
+    /// Real prose, at least `minimumBytes` long: the shared Gutenberg books (repeated if needed).
+    /// Without the corpora: words of this package's own sources drawn in a fixed pseudo-random
+    /// order, so the text compresses like prose rather than like one file repeated.
     static func realText(minimumBytes: Int) throws -> Data {
-        var pieces: [Data] = []
+        var text = Data()
         let books = TestSupport.corporaRoot + "/books"
         if let names = try? FileManager.default.contentsOfDirectory(atPath: books) {
-            for name in names.sorted() where name.hasSuffix(".txt") {
-                pieces.append(try Data(contentsOf: URL(fileURLWithPath: books + "/" + name)))
+            let pieces = try names.sorted().filter { $0.hasSuffix(".txt") }
+                .map { try Data(contentsOf: URL(fileURLWithPath: books + "/" + $0)) }
+            while !pieces.isEmpty && text.count < minimumBytes {
+                for piece in pieces where text.count < minimumBytes { text.append(piece) }
             }
+            if !text.isEmpty { return text }
         }
-        if pieces.isEmpty {
-            let sources = TestSupport.packageRoot.appendingPathComponent("Sources/QuernIO")
-            for name in try FileManager.default.contentsOfDirectory(atPath: sources.path).sorted() {
-                pieces.append(try Data(contentsOf: sources.appendingPathComponent(name)))
-            }
+        let sources = TestSupport.packageRoot.appendingPathComponent("Sources/QuernIO")
+        var words: [Data] = []
+        for name in try FileManager.default.contentsOfDirectory(atPath: sources.path).sorted() {
+            let file = try Data(contentsOf: sources.appendingPathComponent(name))
+            words += file.split(whereSeparator: { $0 == 0x20 || $0 == 0x0A }).map { Data($0) }
         }
-        var text = Data()
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        var column = 0
         while text.count < minimumBytes {
-            for piece in pieces { text.append(piece) }
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            let word = words[Int((state >> 33) % UInt64(words.count))]
+            text.append(word)
+            column += word.count + 1
+            if column > 72 { text.append(0x0A); column = 0 } else { text.append(0x20) }
         }
         return text
     }
