@@ -44,7 +44,11 @@ public final class OrderedWorkQueue<Result: Sendable> {
             head = 0
         }
         slot.done.wait()
-        return slot.result
+        // Hand the result over and drop the slot's reference, so memory it owns is released as
+        // soon as the caller lets go of it (not when the slot array is next compacted).
+        let result = slot.result
+        slot.result = nil
+        return result
     }
 
     /// Waits for everything still in flight and drops the results.

@@ -1,4 +1,5 @@
 import CBzip2
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -19,14 +20,52 @@ import Glibc
 public final class ParallelBzip2Reader: ByteReader {
     public static var defaultThreads: Int { Cores.available }
 
-    /// One decoded segment: owns its output bytes.
+    /// Output buffers handed back and forth between the workers and the consumer. Fresh
+    /// multi-megabyte buffers cost a page fault per 4 KiB (measured: 7% more CPU than bzip2 -dc);
+    /// reused ones are already mapped.
+    private final class BufferPool: Sendable {
+        struct Buffer: @unchecked Sendable {
+            var pointer: UnsafeMutableRawPointer
+            var capacity: Int
+        }
+        private let free = Mutex<[Buffer]>([])
+        let limit: Int
+        init(limit: Int) { self.limit = limit }
+
+        func take(minimumCapacity: Int) -> Buffer? {
+            if let buffer = free.withLock({ $0.popLast() }) {
+                if buffer.capacity >= minimumCapacity { return buffer }
+                guard let grown = realloc(buffer.pointer, minimumCapacity) else {
+                    Glibc.free(buffer.pointer)
+                    return nil
+                }
+                return Buffer(pointer: grown, capacity: minimumCapacity)
+            }
+            return malloc(minimumCapacity).map { Buffer(pointer: $0, capacity: minimumCapacity) }
+        }
+
+        func give(_ buffer: Buffer) {
+            let kept = free.withLock { list -> Bool in
+                guard list.count < limit else { return false }
+                list.append(buffer)
+                return true
+            }
+            if !kept { Glibc.free(buffer.pointer) }
+        }
+
+        deinit { free.withLock { list in for b in list { Glibc.free(b.pointer) } } }
+    }
+
+    /// One decoded segment: owns its output buffer until it goes back to the pool.
     private final class Segment: @unchecked Sendable {
         let start: Int64, end: Int64
-        var bytes: UnsafeMutablePointer<UInt8>?
+        let pool: BufferPool
+        var buffer: BufferPool.Buffer?
         var count = 0
         var ok = false
-        init(start: Int64, end: Int64) { self.start = start; self.end = end }
-        deinit { free(bytes) }
+        init(start: Int64, end: Int64, pool: BufferPool) { self.start = start; self.end = end; self.pool = pool }
+        var bytes: UnsafeMutablePointer<UInt8>? { buffer?.pointer.assumingMemoryBound(to: UInt8.self) }
+        deinit { if let buffer { pool.give(buffer) } }
     }
 
     public let path: String
@@ -39,6 +78,7 @@ public final class ParallelBzip2Reader: ByteReader {
     private let segmentSize: Int
     private let maxSegmentSize: Int
     private let queue = OrderedWorkQueue<Segment>()
+    private let pool: BufferPool
     private var current: Segment?
     private var deliveredOffset: Int64 = 0
     private var scanDone = false
@@ -52,6 +92,7 @@ public final class ParallelBzip2Reader: ByteReader {
         self.threads = max(1, threads)
         self.segmentSize = max(16, segmentSize)
         self.maxSegmentSize = max(self.segmentSize * 2, maxSegmentSize)
+        pool = BufferPool(limit: self.threads * 2 + 2)
         deliveredOffset = input.offset
     }
 
@@ -103,7 +144,7 @@ public final class ParallelBzip2Reader: ByteReader {
             let copy = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: length)
             _ = copy.initialize(from: UnsafeBufferPointer(rebasing: input.unconsumed[..<length]))
             input.consume(length)
-            let segment = Segment(start: start, end: start + Int64(length))
+            let segment = Segment(start: start, end: start + Int64(length), pool: pool)
             let compressed = SendableBuffer(copy)
             queue.submit {
                 Self.decode(compressed.pointer, into: segment)
@@ -153,10 +194,9 @@ public final class ParallelBzip2Reader: ByteReader {
     /// Decodes every stream of one segment. Succeeds only when the last stream ends exactly at the
     /// segment's end.
     private static func decode(_ compressed: UnsafeMutableBufferPointer<UInt8>, into segment: Segment) {
-        var capacity = max(1 << 16, compressed.count * 6)
-        guard var out = malloc(capacity)?.assumingMemoryBound(to: UInt8.self) else { return }
+        guard var buffer = segment.pool.take(minimumCapacity: max(1 << 16, compressed.count * 6)) else { return }
         var count = 0
-        defer { segment.bytes = out; segment.count = count }
+        defer { segment.buffer = buffer; segment.count = count }
         var stream = bz_stream()
         var consumed = 0
         while consumed < compressed.count {
@@ -167,13 +207,12 @@ public final class ParallelBzip2Reader: ByteReader {
             stream.avail_in = UInt32(compressed.count - consumed)
             var rc: Int32 = BZ_OK
             repeat {
-                if count == capacity {
-                    capacity *= 2
-                    guard let grown = realloc(out, capacity) else { return }
-                    out = grown.assumingMemoryBound(to: UInt8.self)
+                if count == buffer.capacity {
+                    guard let grown = realloc(buffer.pointer, buffer.capacity * 2) else { return }
+                    buffer = BufferPool.Buffer(pointer: grown, capacity: buffer.capacity * 2)
                 }
-                stream.next_out = UnsafeMutableRawPointer(out + count).assumingMemoryBound(to: CChar.self)
-                stream.avail_out = UInt32(min(capacity - count, Int(UInt32.max)))
+                stream.next_out = (buffer.pointer + count).assumingMemoryBound(to: CChar.self)
+                stream.avail_out = UInt32(min(buffer.capacity - count, Int(UInt32.max)))
                 let room = Int(stream.avail_out)
                 rc = BZ2_bzDecompress(&stream)
                 count += room - Int(stream.avail_out)
