@@ -32,6 +32,7 @@ make() {  # output compressor... (reads the text on stdin; written under a tempo
 make "$work/t.gz" gzip -c
 make "$work/t.zst" zstd -q -c
 make "$work/t.xz" xz -T0 -c
+make "$work/t1.xz" xz -T1 -c
 make "$work/t.bz2" bzip2 -c
 if [ ! -s "$work/t.multistream.bz2" ]; then
   # Wikipedia-style multistream: one bzip2 stream per ~1 MB piece.
@@ -70,6 +71,7 @@ row() {  # label file tool-command...
 mb=$(awk -v b="$(stat -L -c %s "$text")" 'BEGIN {print b / 1e6}')
 row "gzip"                 "$work/t.gz"  gzip -dc
 row "zstd"                 "$work/t.zst" zstd -dc
+row "xz (one block)"       "$work/t1.xz" xz -dc
 row "xz (multi-block)"     "$work/t.xz"  xz -dc
 row "xz (multi-block)"     "$work/t.xz"  xz -T0 -dc
 row "bzip2 (one stream)"   "$work/t.bz2" bzip2 -dc

@@ -53,7 +53,7 @@ final class Bzip2Reader: ByteReader {
                     inStream = true
                 } else {
                     finished = true
-                    if let bad = try firstNonZeroTrailingByte() {
+                    if let bad = try input.skipZeros() {
                         throw QuernIOError(.trailingGarbage, file: input.path, offset: bad,
                                            message: "trailing garbage after the last bzip2 stream")
                     }
@@ -98,16 +98,6 @@ final class Bzip2Reader: ByteReader {
         }
         if let e = pendingError { pendingError = nil; throw e }
         return nil
-    }
-
-    private func firstNonZeroTrailingByte() throws -> Int64? {
-        while true {
-            if input.available == 0 { try input.fill() }
-            if input.available == 0 { return nil }
-            let rest = input.unconsumed
-            if let bad = rest.firstIndex(where: { $0 != 0 }) { return input.offset + Int64(bad) }
-            input.consume(rest.count)
-        }
     }
 
     static func describe(_ rc: Int32) -> String {

@@ -112,4 +112,17 @@ final class FileInput {
         }
         return grew
     }
+
+    /// Consumes zero bytes up to the first non-zero one and returns that byte's file offset, or nil
+    /// when only zeros remain. Used after the last member of a compressed file: zero padding (tape
+    /// blocks) ends the input quietly, as the system tools treat it; anything else is garbage.
+    func skipZeros() throws -> Int64? {
+        while true {
+            if available == 0 { try fill() }
+            if available == 0 { return nil }
+            let rest = unconsumed
+            if let bad = rest.firstIndex(where: { $0 != 0 }) { return offset + Int64(bad) }
+            consume(rest.count)
+        }
+    }
 }

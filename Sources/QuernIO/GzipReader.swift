@@ -47,8 +47,11 @@ final class GzipReader: ByteReader {
                     memberStart = input.offset
                     inMember = true
                 } else {
-                    try skipTrailingZeros(format: "gzip")
                     finished = true
+                    if let bad = try input.skipZeros() {
+                        throw QuernIOError(.trailingGarbage, file: input.path, offset: bad,
+                                           message: "trailing garbage after the last gzip member")
+                    }
                     break
                 }
             }
@@ -99,19 +102,4 @@ final class GzipReader: ByteReader {
     }
 
     private var pendingError: QuernIOError?
-
-    /// Trailing zero bytes (tape padding) end the input quietly, as `gzip -dc` treats them;
-    /// anything else after the last member is reported.
-    private func skipTrailingZeros(format: String) throws {
-        while true {
-            if input.available == 0 { try input.fill() }
-            if input.available == 0 { return }
-            let rest = input.unconsumed
-            if let bad = rest.firstIndex(where: { $0 != 0 }) {
-                throw QuernIOError(.trailingGarbage, file: input.path, offset: input.offset + Int64(bad),
-                                   message: "trailing garbage after the last \(format) member")
-            }
-            input.consume(rest.count)
-        }
-    }
 }
