@@ -10,6 +10,7 @@ let package = Package(
     products: [
         .executable(name: "quern", targets: ["quern"]),
         .library(name: "QuernIO", targets: ["QuernIO"]),
+        .library(name: "QuernTokenizer", targets: ["QuernTokenizer"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -36,15 +37,21 @@ let package = Package(
         // Stage 0: bytes. Codecs, streaming readers/writers, documents, JSONL, parallel helpers.
         .target(name: "QuernIO", dependencies: ["CZlib", "CBzip2", "CLzma", "CZstd"]),
 
+        // Stage 3: tokenizers. Training (LLaMA's SentencePiece-BPE recipe, byte-level BPE), exact
+        // encoding for SentencePiece .model, HF tokenizer.json and tiktoken rank files.
+        .target(name: "QuernTokenizer", dependencies: ["QuernIO"]),
+
         // The command-line tool: one small struct per subcommand, no logic of its own.
         .executableTarget(name: "quern", dependencies: [
             "QuernIO",
+            "QuernTokenizer",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
         // Shared by the test targets: corpora location, scratch folders, running other programs.
         .target(name: "QuernTestSupport", path: "Tests/QuernTestSupport"),
         .testTarget(name: "QuernIOTests", dependencies: ["QuernIO", "QuernTestSupport"]),
+        .testTarget(name: "QuernTokenizerTests", dependencies: ["QuernTokenizer", "QuernTestSupport"]),
         .testTarget(name: "SystemLibraryTests",
                     dependencies: ["CZlib", "CBzip2", "CLzma", "CZstd", "CLibXML2", "CBLAS", "CICU"]),
         .testTarget(name: "QuernCLITests", dependencies: ["quern", "QuernTestSupport"]),
