@@ -299,6 +299,46 @@ public final class JSONLReader {
         let codec = reader.codec
         let maxErrors = maxErrorsKept
         let maxLine = maxLineBytes
+        try runBatches(threads: threads, batchBytes: batchBytes, job: { batch, count, offset in
+            JSONLReader.parseBatch(batch, count: count, offset: offset, path: path, codec: codec,
+                                   maxErrors: maxErrors, maxLineBytes: maxLine, work: work)
+        }, deliver: deliver)
+    }
+
+    /// Plain text the same way: the rest of the stream cut into batches of whole lines of about
+    /// `batchBytes`, `work` run on each batch's bytes (lines separated by '\n'; the last line of
+    /// the stream may lack it) on a pool thread, results delivered here in input order. Lines
+    /// longer than `maxLineBytes` are skipped and reported in `errors` like malformed records;
+    /// `documentsRead` counts the non-empty lines. Used for one-sentence-per-line text.
+    public func forEachLineBatch<R: Sendable>(threads: Int = Cores.available, batchBytes: Int = 1 << 20,
+                                              work: @escaping @Sendable (_ lines: UnsafeBufferPointer<UInt8>) -> R,
+                                              deliver: (R) throws -> Void) throws {
+        try runBatches(threads: threads, batchBytes: batchBytes, job: { batch, count, _ in
+            let bytes = UnsafeBufferPointer(rebasing: UnsafeBufferPointer(batch.pointer)[..<count])
+            var output = BatchOutput<R>()
+            var position = 0
+            while position < count {
+                let end = memchr(bytes.baseAddress! + position, 0x0A, count &- position)
+                    .map { UnsafePointer<UInt8>($0.assumingMemoryBound(to: UInt8.self)) - bytes.baseAddress! } ?? count
+                output.lines &+= 1
+                if end > position { output.documents &+= 1 }
+                position = end &+ 1
+            }
+            output.result = work(bytes)
+            output.buffer = batch
+            return output
+        }, deliver: deliver)
+    }
+
+    /// The batching machinery shared by `forEachBatch` and `forEachLineBatch`: `job` turns one
+    /// batch (buffer, byte count, stream offset of its first byte) into a `BatchOutput`.
+    private func runBatches<R: Sendable>(threads: Int, batchBytes: Int,
+                                         job: @escaping @Sendable (SendableBuffer, Int, Int64) -> BatchOutput<R>,
+                                         deliver: (R) throws -> Void) throws {
+        let path = self.path
+        let codec = reader.codec
+        let maxErrors = maxErrorsKept
+        let maxLine = maxLineBytes
         let batchTarget = max(1 << 12, batchBytes)
         let maxInFlight = max(2, threads * 4)
         let queue = OrderedWorkQueue<BatchOutput<R>>()
@@ -364,10 +404,7 @@ public final class JSONLReader {
             used = rest
             newlineFree = rest // what follows the last newline holds none
             bufferOffset += Int64(count)
-            try run {
-                JSONLReader.parseBatch(batch, count: count, offset: offset, path: path, codec: codec,
-                                       maxErrors: maxErrors, maxLineBytes: maxLine, work: work)
-            }
+            try run { job(batch, count, offset) }
         }
 
         /// Copies `bytes` into batches, cutting each batch after its last newline once it holds

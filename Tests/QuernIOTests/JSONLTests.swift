@@ -477,3 +477,26 @@ final class JSONLTests: XCTestCase {
         XCTAssertEqual(outcome.documents.map(\.id), (0..<100).map { String($0) })
     }
 }
+
+/// Plain-text line batches (one sentence per line inputs) through the same machinery.
+final class LineBatchTests: XCTestCase {
+    func testLineBatchesCoverEveryLineInOrder() throws {
+        let scratch = try TestSupport.scratchFolder()
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        var text = ""
+        for i in 0..<20_000 { text += i % 7 == 0 ? "\n" : "line \(i) with some words\n" }
+        text += "last line without newline"
+        let path = scratch.appendingPathComponent("lines.txt.gz").path
+        try TestFiles.compress(Data(text.utf8), with: ["gzip", "-c"], to: path)
+        for threads in [1, 2] {
+            let reader = JSONLReader(try Input.open(path))
+            var collected: [UInt8] = []
+            try reader.forEachLineBatch(threads: threads, batchBytes: 4096, work: { Array($0) }) { batch in
+                collected += batch
+            }
+            XCTAssertEqual(String(decoding: collected, as: UTF8.self), text, "threads \(threads)")
+            XCTAssertEqual(reader.linesRead, 20_001)
+            XCTAssertEqual(reader.documentsRead, 20_001 - (0..<20_000).filter { $0 % 7 == 0 }.count)
+        }
+    }
+}
