@@ -156,5 +156,80 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(table.status, 0, table.stderr)
         XCTAssertTrue(String(decoding: table.stdout, as: UTF8.self).contains("books.jsonl.zst"))
     }
-}
 
+    /// `quern encode` / `decode` with LLaMA's tokenizer.model against the sentencepiece library,
+    /// and `quern count` with the default vocabulary shipped in Vocab/.
+    func testEncodeDecodeCountAgainstSentencePiece() throws {
+        let llama = try TestSupport.corpora("tokenizers/llama2.c__tokenizer.model")
+        let book = try TestSupport.corpora("books/GITenberg_Pride-and-Prejudice__1342-0.txt")
+        let text = Array(try Data(contentsOf: URL(fileURLWithPath: book)).prefix(200_000))
+        let input = scratch.appendingPathComponent("in.txt").path
+        // Whole lines only, without carriage returns (sentencepiece's reader keeps "\r").
+        let lines = String(decoding: text, as: UTF8.self).replacingOccurrences(of: "\r", with: "")
+            .split(separator: "\n", omittingEmptySubsequences: false).dropLast().joined(separator: "\n") + "\n"
+        try Data(lines.utf8).write(to: URL(fileURLWithPath: input))
+        guard (try? TestSupport.run(["python3", "-c", "import sentencepiece"])) != nil else {
+            throw XCTSkip("python3 with sentencepiece is not available")
+        }
+        let expected = try TestSupport.run(["python3", "-c", """
+            import sys, sentencepiece as spm
+            sp = spm.SentencePieceProcessor(model_file=sys.argv[1])
+            for line in open(sys.argv[2], encoding="utf-8").read().split("\\n")[:-1]:
+                print(" ".join(map(str, sp.encode(line))))
+            """, llama, input])
+        let encoded = try Self.quern(["encode", "-T", llama, input])
+        XCTAssertEqual(encoded.status, 0, encoded.stderr)
+        XCTAssert(encoded.stdout == expected, "ids differ from sentencepiece")
+
+        let ids = scratch.appendingPathComponent("ids.txt").path
+        try Data(encoded.stdout).write(to: URL(fileURLWithPath: ids))
+        let decoded = try Self.quern(["decode", "-T", llama, ids])
+        XCTAssertEqual(decoded.status, 0, decoded.stderr)
+        XCTAssertEqual(String(decoding: decoded.stdout, as: UTF8.self), lines)
+
+        // The default vocabulary, found beside the build without --tokenizer.
+        let count = try Self.quern(["count", "--json", input, TestSupport.packageRoot.appendingPathComponent("Corpora/sample/books.jsonl.zst").path])
+        XCTAssertEqual(count.status, 0, count.stderr)
+        let report = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(count.stdout)) as? [String: Any])
+        let files = try XCTUnwrap(report["files"] as? [[String: Any]])
+        XCTAssertEqual(files.map { $0["format"] as? String }, ["text", "jsonl"])
+        XCTAssertEqual(files[1]["documents"] as? Int, 32)
+        let vocab = TestSupport.packageRoot.appendingPathComponent("Vocab/quern-32k.model").path
+        let reference = try TestSupport.run(["python3", "-c", """
+            import sys, sentencepiece as spm
+            sp = spm.SentencePieceProcessor(model_file=sys.argv[1])
+            print(sum(len(sp.encode(l)) for l in open(sys.argv[2], encoding="utf-8").read().split("\\n") if l))
+            """, vocab, input])
+        XCTAssertEqual("\(files[0]["tokens"] ?? "")", String(decoding: reference, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
+    }
+
+    /// `quern tokenizer train` writes a .model that sentencepiece loads and a tokenizer.json that
+    /// HF tokenizers loads, both encoding like Quern's own encoder.
+    func testTokenizerTrainWritesFilesThePeersLoad() throws {
+        let book = try TestSupport.corpora("books/sentencepiece__botchan.txt")
+        let prefix = scratch.appendingPathComponent("botchan").path
+        let train = try Self.quern(["tokenizer", "train", book, "-o", prefix, "--vocab-size", "1200"])
+        XCTAssertEqual(train.status, 0, train.stderr)
+        for ext in ["model", "json", "vocab"] {
+            XCTAssertTrue(FileManager.default.fileExists(atPath: prefix + "." + ext), ext)
+        }
+        let sample = "Botchan said: \"I'll pay 1,250 yen.\"  Naïve café — 東京"
+        let ours = try Self.quern(["encode", "-T", prefix + ".model"], stdin: Data((sample + "\n").utf8))
+        let oursJSON = try Self.quern(["encode", "-T", prefix + ".json"], stdin: Data((sample + "\n").utf8))
+        XCTAssertEqual(ours.stdout, oursJSON.stdout)
+        guard (try? TestSupport.run(["python3", "-c", "import sentencepiece, tokenizers"])) != nil else {
+            throw XCTSkip("python3 with sentencepiece and tokenizers is not available")
+        }
+        let peers = try TestSupport.run(["python3", "-c", """
+            import sys, sentencepiece as spm, tokenizers
+            sp = spm.SentencePieceProcessor(model_file=sys.argv[1] + ".model")
+            hf = tokenizers.Tokenizer.from_file(sys.argv[1] + ".json")
+            a = sp.encode(sys.argv[2]); b = hf.encode(sys.argv[2], add_special_tokens=False).ids
+            print(" ".join(map(str, a))); print(" ".join(map(str, b)))
+            """, prefix, sample])
+        let rows = String(decoding: peers, as: UTF8.self).split(separator: "\n").map(String.init)
+        XCTAssertEqual(rows.count, 2)
+        XCTAssertEqual(rows.first, String(decoding: ours.stdout, as: UTF8.self).trimmingCharacters(in: .newlines))
+        XCTAssertEqual(rows.last, rows.first)
+    }
+}
