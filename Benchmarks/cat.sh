@@ -20,7 +20,9 @@ if [ -z "$text" ]; then
 fi
 for tool in gzip bzip2 zstd xz; do command -v $tool >/dev/null || { echo "missing $tool" >&2; exit 2; }; done
 
-(cd "$root" && swift build -c release --product quern >/dev/null)
+if ! build=$(cd "$root" && swift build -c release --product quern 2>&1); then
+  echo "$build" >&2; exit 1
+fi
 quern="$root/.build/release/quern"
 
 echo "input: $text ($(( $(stat -L -c %s "$text") / 1000000 )) MB), $(nproc) cores, $rounds rounds"

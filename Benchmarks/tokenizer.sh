@@ -21,7 +21,9 @@ if [ -z "$text" ]; then
   [ -s "$text" ] || bash "$root/../shared/bench/make-text-corpus.sh" "$text" 100
 fi
 peers="python3 $here/tokenizer_peers.py"
-(cd "$root" && swift build -c release --product quern >/dev/null)
+if ! build=$(cd "$root" && swift build -c release --product quern 2>&1); then
+  echo "$build" >&2; exit 1
+fi
 quern="$root/.build/release/quern"
 cores=$(nproc)
 
