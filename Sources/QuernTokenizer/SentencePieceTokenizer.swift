@@ -102,11 +102,13 @@ public final class SentencePieceTokenizer: Tokenizer, Sendable {
         return String(decoding: vocabulary.blob[vocabulary.range(of: id)], as: UTF8.self)
     }
 
-    /// sentencepiece's `piece_to_id`: control, unknown and byte pieces first, then the others;
-    /// the unknown id when `piece` is not in the vocabulary.
-    public func id(forPiece piece: String) -> TokenID {
+    /// The id of a piece ("▁the", "<0x0A>", "<s>"), or nil when the vocabulary has no such piece
+    /// (sentencepiece's `piece_to_id` answers the unknown id then).
+    public func id(forPiece piece: String) -> TokenID? {
         var piece = piece
-        return piece.withUTF8 { vocabulary.pieceToID($0.baseAddress ?? UnsafePointer(bitPattern: 1)!, $0.count) }
+        let id = piece.withUTF8 { vocabulary.pieceToID($0.baseAddress ?? UnsafePointer(bitPattern: 1)!, $0.count) }
+        guard id >= 0, self.piece(for: id) == piece else { return nil }
+        return id
     }
 
     /// The type of piece `id` (nil when out of range).
@@ -117,6 +119,9 @@ public final class SentencePieceTokenizer: Tokenizer, Sendable {
 
     // MARK: Encoding
 
+    /// Appends the ids sentencepiece 0.2.3's `encode` gives `text` (UTF-8 bytes; a malformed byte
+    /// is read as U+FFFD), without BOS/EOS. Safe to call from many threads at once. One call's
+    /// normalized text must stay under 2 GiB (positions are 32-bit).
     public func encode(_ text: UnsafeBufferPointer<UInt8>, into ids: inout [TokenID]) {
         pool.withScratch { scratch in
             normalizer.normalize(text, into: scratch.normalized)
