@@ -25,7 +25,7 @@ public typealias PieceType = SentencePieceModel.PieceType
 
 /// How an input file holds its text.
 public enum TrainerInputFormat: String, Sendable, Equatable {
-    /// JSONL when the name holds ".jsonl" or ".ndjson" (any compression suffix after it), else text.
+    /// JSONL when the name says ".jsonl"/".ndjson" or the content starts with '{', else text.
     case auto
     /// One sentence per line, as SentencePiece reads its input.
     case text

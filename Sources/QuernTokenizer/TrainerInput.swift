@@ -114,14 +114,19 @@ struct TrainerReservoir {
 }
 
 enum TrainerInput {
-    /// Whether `path` is read as JSONL.
-    static func isJSONL(_ path: String, format: TrainerInputFormat) -> Bool {
+    /// Whether `path` is read as JSONL. `.auto`: when its name says so (".jsonl"/".ndjson",
+    /// whatever compression suffix follows, so a JSONL file with a damaged first line is still
+    /// read as JSONL and its bad lines reported), or when its content starts with '{' (after
+    /// blanks) whatever its name. Standard input, which cannot be read twice, goes by name only.
+    static func isJSONL(_ path: String, format: TrainerInputFormat) throws -> Bool {
         switch format {
         case .text: return false
         case .jsonl: return true
         case .auto:
             let name = path.split(separator: "/").last.map(String.init) ?? path
-            return name.contains(".jsonl") || name.contains(".ndjson")
+            if name.contains(".jsonl") || name.contains(".ndjson") { return true }
+            guard path != "-" else { return false }
+            return try InputFormat.sniff(path) == .jsonl
         }
     }
 
@@ -145,7 +150,7 @@ enum TrainerInput {
         for path in files {
             let reader = try Input.open(path, threads: threads)
             var lines = 0
-            if isJSONL(path, format: options.inputFormat) {
+            if try isJSONL(path, format: options.inputFormat) {
                 let jsonl = JSONLReader(reader, maxErrorsKept: 1)
                 if reservoir != nil {
                     try jsonl.forEachBatch(threads: threads, work: { documents in

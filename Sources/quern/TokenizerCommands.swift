@@ -164,7 +164,7 @@ struct TrainTokenizer: ParsableCommand {
     @Option(help: "Seed of the sample.")
     var seed: UInt64 = 12_345_678
 
-    @Option(help: "text, jsonl or auto (by file name).")
+    @Option(help: "text, jsonl or auto (JSONL when the name says .jsonl or the content starts with '{').")
     var format: String = "auto"
 
     @Option(name: .shortAndLong, help: "Cores to use (default: all).")

@@ -221,6 +221,22 @@ final class BPETrainerTests: XCTestCase {
 
     /// A reservoir sample: exactly the size asked for, the same for the same seed (and any
     /// number of threads), another for another seed.
+    /// JSONL is recognized by content too: a dolma shard renamed without ".jsonl" trains exactly
+    /// as under its own name.
+    func testJSONLIsRecognizedByContent() throws {
+        let shard = try TestSupport.corpora("pretraining/dolma__cc_en_head-0091.jsonl.gz")
+        let renamed = path("documents.gz")
+        try FileManager.default.copyItem(atPath: shard, toPath: renamed)
+        var options = BPETrainerOptions()
+        options.vocabSize = 600
+        let byName = try BPETrainer.train(files: [shard], options: options)
+        let byContent = try BPETrainer.train(files: [renamed], options: options)
+        XCTAssertEqual(byContent.vocabFileContents(), byName.vocabFileContents())
+        options.inputFormat = .text
+        let asText = try BPETrainer.train(files: [renamed], options: options)
+        XCTAssertNotEqual(asText.vocabFileContents(), byName.vocabFileContents(), "JSON syntax must not be trained on")
+    }
+
     func testSamplingIsDeterministic() throws {
         let source = try TestSupport.corpora("books/sentencepiece__botchan.txt")
         var options = BPETrainerOptions()
