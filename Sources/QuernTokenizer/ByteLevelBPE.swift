@@ -6,10 +6,6 @@
 // use tiktoken's linear scan; longer ones a heap ordered by (rank, position), which picks the same
 // pair at every step in O(n log n).
 
-#if canImport(Glibc)
-import Glibc
-#endif
-
 // MARK: - GPT-2's byte alphabet
 
 /// GPT-2's reversible mapping of the 256 byte values to printable characters, in which byte-level

@@ -1,8 +1,5 @@
+import Foundation  // Unicode normalization (NFC/NFD/NFKC/NFKD normalizers)
 import QuernIO
-
-#if canImport(Foundation)
-import Foundation
-#endif
 
 /// A BPE tokenizer read from a Hugging Face `tokenizer.json`, encoding exactly as `tokenizers`
 /// 0.23 does with `encode(text, add_special_tokens=False)` (no truncation, no padding, no
@@ -23,6 +20,12 @@ import Foundation
 ///   longest; `normalized` ones in the normalized text; `lstrip`, `rstrip`, `single_word`).
 ///
 /// Invalid UTF-8 is first replaced by U+FFFD as Python's `decode("utf-8", "replace")` does.
+///
+/// Where `tokenizers` itself fails, this type fails earlier or not at all: an `unk_token` missing
+/// from the vocabulary is refused at load (tokenizers errs when encoding needs it), and a
+/// `Strip` decoder on a token it cannot strip gives an empty token (tokenizers 0.23 panics).
+/// `truncation`, `padding` and `post_processor` play no part in `encode` (BOS/EOS are the
+/// caller's); the post-processor only names ``bosID``.
 public struct HFTokenizer: Tokenizer {
     let core: HFTokenizerCore
 
@@ -681,6 +684,10 @@ final class HFTokenizerCore: @unchecked Sendable {
                 encodeByteLevel(piece, pattern: pattern, into: &ids)
                 return
             }
+            if preTokenizers.isEmpty {
+                model.encodeWord(piece.baseAddress!, piece.count, into: &ids)
+                return
+            }
             words.reset()
             words.bytes.append(contentsOf: piece)
             words.words.append((0, piece.count, first))
@@ -702,32 +709,27 @@ final class HFTokenizerCore: @unchecked Sendable {
         guard let p = text.baseAddress else { return }
         let n = text.count
         let model = self.model
-        // A piece of k bytes spells as at most 2k bytes of GPT-2's alphabet.
-        var capacity = 1024
-        var spelled = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity)
-        defer { spelled.deallocate() }
         ByteLevelAlphabet.withSpelling { spelling in
             PreTokenizerClassTable.withTable { table in
                 var i = 0
                 while i < n {
                     let end = PreTokenizerScanner.next(pattern, p, n, i, table)
-                    if 2 * (end - i) > capacity {
-                        spelled.deallocate()
-                        capacity = 2 * (end - i)
-                        spelled = .allocate(capacity: capacity)
-                    }
-                    var length = 0
-                    for k in i..<end {
-                        let code = spelling[Int(p[k])]
-                        spelled[length] = UInt8(truncatingIfNeeded: code)
-                        if code > 0xFF {
-                            spelled[length &+ 1] = UInt8(truncatingIfNeeded: code &>> 8)
-                            length &+= 2
-                        } else {
-                            length &+= 1
+                    // A piece of k bytes spells as at most 2k bytes of GPT-2's alphabet.
+                    withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 2 * (end - i)) { buffer in
+                        let spelled = buffer.baseAddress!
+                        var length = 0
+                        for k in i..<end {
+                            let code = spelling[Int(p[k])]
+                            spelled[length] = UInt8(truncatingIfNeeded: code)
+                            if code > 0xFF {
+                                spelled[length &+ 1] = UInt8(truncatingIfNeeded: code &>> 8)
+                                length &+= 2
+                            } else {
+                                length &+= 1
+                            }
                         }
+                        model.encodeWord(spelled, length, into: &ids)
                     }
-                    model.encodeWord(spelled, length, into: &ids)
                     i = end
                 }
             }

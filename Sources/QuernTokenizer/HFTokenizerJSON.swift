@@ -19,8 +19,7 @@ public enum HFTokenizerJSON {
         } catch {
             throw TokenizerError(file: name, offset: error.offset, message: "invalid JSON: \(error.message)")
         }
-        var reader = Reader(name: name)
-        return try reader.tokenizer(root)
+        return try Reader(name: name).tokenizer(root)
     }
 
     /// Turns the parsed JSON into the pipeline, naming the JSON path of anything wrong.
@@ -103,7 +102,7 @@ public enum HFTokenizerJSON {
             return try bool(object["add_prefix_space"], path + ".add_prefix_space", default: true) ? .always : .never
         }
 
-        mutating func tokenizer(_ root: JSONValue) throws(TokenizerError) -> HFTokenizerCore {
+        func tokenizer(_ root: JSONValue) throws(TokenizerError) -> HFTokenizerCore {
             let top = try object(root, "$")
             let normalizers = try normalizerSteps(top["normalizer"], "normalizer")
             let preTokenizers = try preTokenizerSteps(top["pre_tokenizer"], "pre_tokenizer")
@@ -409,6 +408,12 @@ public enum HFTokenizerJSON {
         }
         for byte in 0..<256 where table.find([UInt8(byte)]) == nil {
             throw TokenizerError(file: name, message: "no token for the single byte \(byteLevelHex(UInt8(byte)))")
+        }
+        for token in addedTokens {
+            guard token.id >= 0, Int(token.id) >= tokens.count || tokens[Int(token.id)] == Array(token.content.utf8) else {
+                throw TokenizerError(file: name, message: "added token '\(token.content)' has id \(token.id), "
+                                     + "which is another token's")
+            }
         }
         var mergeStrings: [(String, String)] = []
         mergeStrings.reserveCapacity(merges.count)

@@ -67,17 +67,22 @@ final class HFTokenizerTests: XCTestCase {
         XCTAssertEqual(tokenizer.encode("axb"), [2])
     }
 
-    func testDamagedFilesNameWhatIsWrong() throws {
-        let gpt2Path = try TestSupport.corpora("tokenizers/KV260-Accelerated-Platform__gpt2_tokenizer.json")
-        let bytes = Array(try Data(contentsOf: URL(fileURLWithPath: gpt2Path)))
+    func testTruncatedFileFailsWithItsOffset() throws {
+        let bytes = (0..<256).map { [UInt8($0)] }
+        let json = try HFTokenizerJSON.byteLevelBPE(tokens: bytes + [[0x61, 0x62]], merges: [([0x61], [0x62])], pattern: .gpt2)
+        let path = scratch.appendingPathComponent("cut.json").path
+        try HFTokenizerJSON.write(Array(json.prefix(json.count * 2 / 3)), to: path)
         do {
-            _ = try HFTokenizer(json: Array(bytes.prefix(bytes.count / 2)), name: gpt2Path)
+            _ = try HFTokenizer(contentsOf: path)
             XCTFail("a truncated file loads")
         } catch {
-            XCTAssertEqual(error.file, gpt2Path)
-            XCTAssertNotNil(error.offset)
+            XCTAssertEqual(error.file, path)
+            XCTAssertEqual(error.offset, json.count * 2 / 3)
             XCTAssertTrue(error.message.contains("invalid JSON"), error.message)
         }
+    }
+
+    func testDamagedFilesNameWhatIsWrong() throws {
         func expect(_ json: String, _ fragment: String, file: StaticString = #filePath, line: UInt = #line) {
             let e = loadError(json)
             XCTAssertEqual(e?.file, "tok.json", file: file, line: line)
@@ -272,6 +277,8 @@ final class HFTokenizerTests: XCTestCase {
         XCTAssertThrowsError(try HFTokenizerJSON.byteLevelBPE(tokens: Array(bytes.dropLast()), merges: [], pattern: .gpt2))
         XCTAssertThrowsError(try HFTokenizerJSON.byteLevelBPE(tokens: bytes, merges: [([0x61], [0x62])], pattern: .gpt2))
         XCTAssertThrowsError(try HFTokenizerJSON.byteLevelBPE(tokens: bytes + [[0x61]], merges: [], pattern: .gpt2))
+        XCTAssertThrowsError(try HFTokenizerJSON.byteLevelBPE(tokens: bytes, merges: [], pattern: .gpt2,
+                                                              addedTokens: [.init(content: "<x>", id: 5)]))
         XCTAssertThrowsError(try HFTokenizerJSON.sentencePieceBPE(pieces: [.init("a", score: 0)]))
         XCTAssertThrowsError(try HFTokenizerJSON.sentencePieceBPE(pieces: [.init("<unk>", score: 0, kind: .unknown),
                                                                           .init("a", score: 0), .init("a", score: -1)]))

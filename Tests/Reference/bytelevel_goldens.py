@@ -125,6 +125,11 @@ EDGE_CASES = [
     "<|begin_of_text|>", "<|end_of_text|>", "|||EMAIL_ADDRESS|||", "mail me at |||EMAIL_ADDRESS||| now",
     "|||PHONE_NUMBER|||x", " |||IP_ADDRESS|||", "a|||EMAIL_ADDRESS|||b", "<s>", "</s>", "<unk>",
     "<s>hello</s>", "hello <s> world", "<<s>>", "|||EMAIL_ADDRESS||||||PHONE_NUMBER|||", "<|endoftext",
+    # the made-up tokenizers' added tokens: lstrip, rstrip, single_word, normalized or not
+    "<mask>", " <mask> ", "a<mask>b", "x <mask>\ty", "x\u3000<mask>\u2000y", "[SEP]  next", "[SEP]\n\nx",
+    "word<sep>", "  <sep>", "a  <sep>  b", "Tony ony pony", "ony", " ony ", "(ony)", "ony's", "hello world",
+    "hello  world", "Hello world", "café é é", "x é", "Ġtest", "a Ġtest b", "ﬁne fine ﬁ", "<eos>", " <eos> x",
+    "~<eos>", "<0x41>", "a<s>b", "[UNK]", "<unk><unk>",
     # code and markup
     "def f(x):\n    return x**2\n", "if (a && b) { c(); }", "path/to/file.txt", "https://example.com/a?b=c&d=e",
     "// comment\n/* block */", "<div class=\"x\">text</div>", "a//b///c", "!!!\n\n///", "x /\ny",
