@@ -115,6 +115,19 @@ public final class OutputFile: ByteWriter {
         }
     }
 
+    /// Writes a whole small file at once (a model, a vocabulary), compressed by its name unless
+    /// `codec` says otherwise: under a temporary name, renamed into place only when complete.
+    public static func write(_ bytes: [UInt8], to path: String, codec: Codec? = nil) throws {
+        let file = try OutputFile(path: path, codec: codec)
+        do {
+            try file.write(bytes)
+            try file.finish()
+        } catch {
+            file.discard()
+            throw error
+        }
+    }
+
     /// Abandons the output: the temporary file is removed and `path` is left as it was.
     public func discard() {
         guard !finished else { return }

@@ -191,14 +191,7 @@ public struct TrainedVocabulary: Sendable {
 
     /// Writes the `.vocab` file (atomically: a temporary file renamed into place).
     public func writeVocab(to path: String) throws {
-        let output = try OutputFile(path: path, codec: .plain)
-        do {
-            try output.write(vocabFileContents())
-            try output.finish()
-        } catch {
-            output.discard()
-            throw error
-        }
+        try OutputFile.write(vocabFileContents(), to: path, codec: .plain)
     }
 
     /// A float as C's "%g" prints it (what SentencePiece's StrCat/ostream print).

@@ -612,14 +612,7 @@ public enum HFTokenizerJSON {
 
     /// Writes a tokenizer.json made by this type (atomically: a temporary name, then a rename).
     public static func write(_ json: [UInt8], to path: String) throws {
-        let file = try OutputFile(path: path, codec: .plain)
-        do {
-            try file.write(json)
-            try file.finish()
-        } catch {
-            file.discard()
-            throw error
-        }
+        try OutputFile.write(json, to: path, codec: .plain)
     }
 
     /// The whole file, one vocabulary entry and one merge per line.

@@ -473,14 +473,7 @@ extension SentencePieceModel {
     /// Writes `serialized()` to `path` (under a temporary name, renamed into place when whole).
     public func write(toFile path: String) throws(TokenizerError) {
         do {
-            let output = try OutputFile(path: path, codec: .plain)
-            do {
-                try output.write(serialized())
-                try output.finish()
-            } catch {
-                output.discard()
-                throw error
-            }
+            try OutputFile.write(serialized(), to: path, codec: .plain)
         } catch {
             throw TokenizerError(file: path, message: "cannot write the model: \(error)")
         }

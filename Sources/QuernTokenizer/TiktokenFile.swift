@@ -238,9 +238,7 @@ public enum TiktokenFile {
 
     /// Writes ``serialize(_:)`` to `path` (atomically: a temporary name, then a rename).
     public static func write(_ ranks: [[UInt8]], to path: String) throws {
-        let file = try OutputFile(path: path, codec: .plain)
-        try file.write(serialize(ranks))
-        try file.finish()
+        try OutputFile.write(serialize(ranks), to: path, codec: .plain)
     }
 }
 

@@ -45,14 +45,7 @@ extension TrainedVocabulary {
 
     /// Writes `NAME.model` (atomically).
     public func writeModel(to path: String, input: [String] = []) throws {
-        let output = try OutputFile(path: path, codec: .plain)
-        do {
-            try output.write(sentencePieceModel(input: input).serialized())
-            try output.finish()
-        } catch {
-            output.discard()
-            throw error
-        }
+        try OutputFile.write(sentencePieceModel(input: input).serialized(), to: path, codec: .plain)
     }
 }
 
