@@ -478,12 +478,7 @@ public enum HFTokenizerJSON {
     }
 
     /// The kinds of SentencePiece pieces (ModelProto.SentencePiece.Type).
-    public enum PieceKind: Int32, Sendable, CaseIterable {
-        case normal = 1, unknown = 2, control = 3, userDefined = 4, unused = 5, byte = 6
-
-        /// The kind of a SentencePiece type number.
-        public init?(sentencePieceType: Int32) { self.init(rawValue: sentencePieceType) }
-    }
+    public typealias PieceKind = SentencePieceModel.PieceType
 
     /// One SentencePiece piece: its text ("▁the", "<0x0A>", "<s>"), score and kind.
     public struct Piece: Sendable, Equatable {

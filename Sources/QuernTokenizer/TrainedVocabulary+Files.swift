@@ -53,12 +53,7 @@ extension TrainedVocabulary {
     /// The vocabulary as an HF tokenizer.json in the layout of HF's LLaMA conversion
     /// (Prepend/Replace normalizer, BPE with byte fallback, merges derived from the pieces).
     public func huggingFaceJSON() throws -> [UInt8] {
-        let converted = try pieces.map { piece throws(TokenizerError) -> HFTokenizerJSON.Piece in
-            guard let kind = HFTokenizerJSON.PieceKind(sentencePieceType: piece.type.rawValue) else {
-                throw TokenizerError(file: "trained vocabulary", message: "piece '\(piece.piece)' has no tokenizer.json kind")
-            }
-            return HFTokenizerJSON.Piece(piece.piece, score: piece.score, kind: kind)
-        }
+        let converted = pieces.map { HFTokenizerJSON.Piece($0.piece, score: $0.score, kind: $0.type) }
         return try HFTokenizerJSON.sentencePieceBPE(pieces: converted, addDummyPrefix: options.addDummyPrefix)
     }
 

@@ -237,7 +237,7 @@ final class HFTokenizerTests: XCTestCase {
         guard result.status == 0 else { throw XCTSkip("python3 with sentencepiece is needed to read LLaMA's pieces: \(result.stderr)") }
         return try (JSONValue(parsing: result.stdout).arrayValue ?? []).map { item in
             HFTokenizerJSON.Piece(try XCTUnwrap(item[0]?.stringValue), score: Float(try XCTUnwrap(item[1]?.doubleValue)),
-                                  kind: try XCTUnwrap(HFTokenizerJSON.PieceKind(sentencePieceType: Int32(try XCTUnwrap(item[2]?.intValue)))))
+                                  kind: try XCTUnwrap(HFTokenizerJSON.PieceKind(rawValue: Int32(try XCTUnwrap(item[2]?.intValue)))))
         }
     }
 
