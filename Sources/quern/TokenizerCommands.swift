@@ -129,12 +129,24 @@ struct TrainTokenizer: ParsableCommand {
             (HF tokenizer.json) and NAME.vocab (piece and score per line). Inputs: plain text, one \
             sentence per line, or JSONL documents ("text"), compressed or not. Defaults are \
             LLaMA's trainer settings.
+
+            --mode byte-level trains a byte-level BPE with a pre-tokenization pattern (--pattern, \
+            default llama3), as tiktoken/minbpe do: ranks 0..255 are the bytes, then one token per \
+            merge (ties: smallest (left, right) rank pair). It writes NAME.tiktoken (rank file), \
+            NAME.json (HF tokenizer.json) and NAME.vocab (base64 token, TAB, rank per line); only \
+            --vocab-size, --format and --threads apply.
             """)
+
+    @Option(help: "sentencepiece (default) or byte-level.")
+    var mode: String = "sentencepiece"
+
+    @Option(help: "Pre-tokenization pattern for --mode byte-level: gpt2, cl100k_base, o200k_base or llama3.")
+    var pattern: String = "llama3"
 
     @Argument(help: "Training files.")
     var files: [String]
 
-    @Option(name: .shortAndLong, help: "Output name: writes NAME.model, NAME.json and NAME.vocab.")
+    @Option(name: .shortAndLong, help: "Output name: writes NAME.model, NAME.json and NAME.vocab (byte-level: NAME.tiktoken, NAME.json, NAME.vocab).")
     var output: String
 
     @Option(help: "Vocabulary size.")
@@ -171,6 +183,23 @@ struct TrainTokenizer: ParsableCommand {
     var threads: Int = Cores.available
 
     func run() throws {
+        switch mode {
+        case "sentencepiece": break
+        case "byte-level":
+            guard let preset = PreTokenizerPattern(name: pattern) else {
+                throw ValidationError("unknown pattern '\(pattern)': use gpt2, cl100k_base, o200k_base or llama3")
+            }
+            guard let inputFormat = TrainerInputFormat(rawValue: format) else {
+                throw ValidationError("--format must be text, jsonl or auto")
+            }
+            let ranks = try ByteLevelTrainer.train(files: files, vocabSize: vocabSize, pattern: preset,
+                                                   threads: threads, inputFormat: inputFormat)
+            try ByteLevelTrainer.writeAll(ranks, pattern: preset, prefix: output)
+            StandardError.write("quern: wrote \(output).tiktoken, \(output).json and \(output).vocab (\(ranks.count) tokens)\n")
+            return
+        default:
+            throw ValidationError("--mode must be sentencepiece or byte-level")
+        }
         var options = BPETrainerOptions()
         options.vocabSize = vocabSize
         options.characterCoverage = characterCoverage

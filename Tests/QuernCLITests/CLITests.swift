@@ -232,4 +232,24 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(rows.first, String(decoding: ours.stdout, as: UTF8.self).trimmingCharacters(in: .newlines))
         XCTAssertEqual(rows.last, rows.first)
     }
+
+    /// `quern tokenizer train --mode byte-level`: a tiktoken rank file and a tokenizer.json that
+    /// Quern loads back (by content) and that give the same ids as each other.
+    func testByteLevelTrainingMode() throws {
+        let book = try TestSupport.corpora("books/GITenberg_Alice-s-Adventures-in-Wonderland__11-0.txt")
+        let prefix = scratch.appendingPathComponent("alice").path
+        let train = try Self.quern(["tokenizer", "train", "--mode", "byte-level", "--pattern", "gpt2",
+                                    "--vocab-size", "600", book, "-o", prefix])
+        XCTAssertEqual(train.status, 0, train.stderr)
+        let sample = Data("Alice was beginning to get very tired of sitting by her sister, 1865.\n".utf8)
+        let viaRanks = try Self.quern(["encode", "-T", prefix + ".tiktoken", "--pattern", "gpt2"], stdin: sample)
+        let viaJSON = try Self.quern(["encode", "-T", prefix + ".json"], stdin: sample)
+        XCTAssertEqual(viaRanks.status, 0, viaRanks.stderr)
+        XCTAssertEqual(viaJSON.status, 0, viaJSON.stderr)
+        XCTAssertEqual(viaRanks.stdout, viaJSON.stdout)
+        let ids = String(decoding: viaRanks.stdout, as: UTF8.self).split(separator: " ").count
+        XCTAssertLessThan(ids, sample.count / 2, "600 tokens learned from the book compress its own prose")
+        let bad = try Self.quern(["tokenizer", "train", "--mode", "bytes", book, "-o", prefix])
+        XCTAssertNotEqual(bad.status, 0)
+    }
 }
