@@ -171,15 +171,7 @@ public enum ByteLevelTrainer {
     /// The `.vocab` file of a byte-level vocabulary: one line per rank, the token's bytes in
     /// tiktoken's base64, a TAB, the rank.
     public static func vocabFileContents(_ ranks: [[UInt8]]) -> [UInt8] {
-        var out: [UInt8] = []
-        out.reserveCapacity(ranks.count * 16)
-        for (rank, token) in ranks.enumerated() {
-            TiktokenBase64.encode(token, into: &out)
-            out.append(0x09)
-            out.append(contentsOf: String(rank).utf8)
-            out.append(0x0A)
-        }
-        return out
+        TiktokenFile.serialize(ranks, separator: 0x09)
     }
 
     /// Writes NAME.tiktoken (rank file), NAME.json (HF tokenizer.json) and NAME.vocab.

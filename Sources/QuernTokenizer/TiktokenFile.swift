@@ -225,11 +225,16 @@ public enum TiktokenFile {
     /// A rank file for token bytes in rank order, as tiktoken writes them
     /// (`tiktoken.load.dump_tiktoken_bpe`: one `base64 rank` line per token).
     public static func serialize(_ ranks: [[UInt8]]) -> [UInt8] {
+        serialize(ranks, separator: 0x20)
+    }
+
+    /// `base64 SEPARATOR rank` lines: the rank file (space) and a byte-level `.vocab` (TAB).
+    static func serialize(_ ranks: [[UInt8]], separator: UInt8) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(ranks.count * 16)
         for (rank, token) in ranks.enumerated() {
             TiktokenBase64.encode(token, into: &out)
-            out.append(0x20)
+            out.append(separator)
             out.append(contentsOf: String(rank).utf8)
             out.append(0x0A)
         }
