@@ -10,6 +10,7 @@ let package = Package(
     products: [
         .executable(name: "quern", targets: ["quern"]),
         .library(name: "QuernIO", targets: ["QuernIO"]),
+        .library(name: "QuernWeb", targets: ["QuernWeb"]),
         .library(name: "QuernTokenizer", targets: ["QuernTokenizer"]),
     ],
     dependencies: [
@@ -37,6 +38,10 @@ let package = Package(
         // Stage 0: bytes. Codecs, streaming readers/writers, documents, JSONL, parallel helpers.
         .target(name: "QuernIO", dependencies: ["CZlib", "CBzip2", "CLzma", "CZstd"]),
 
+        // Stage 1: web extraction. WARC/ARC/WET records, HTTP, charsets (ICU converters), a
+        // byte-level HTML tokenizer and the main-content extractor.
+        .target(name: "QuernWeb", dependencies: ["QuernIO", "CICU", "CZlib"]),
+
         // Stage 3: tokenizers. Training (LLaMA's SentencePiece-BPE recipe, byte-level BPE), exact
         // encoding for SentencePiece .model, HF tokenizer.json and tiktoken rank files.
         .target(name: "QuernTokenizer", dependencies: ["QuernIO"]),
@@ -44,6 +49,7 @@ let package = Package(
         // The command-line tool: one small struct per subcommand, no logic of its own.
         .executableTarget(name: "quern", dependencies: [
             "QuernIO",
+            "QuernWeb",
             "QuernTokenizer",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
@@ -51,6 +57,7 @@ let package = Package(
         // Shared by the test targets: corpora location, scratch folders, running other programs.
         .target(name: "QuernTestSupport", path: "Tests/QuernTestSupport"),
         .testTarget(name: "QuernIOTests", dependencies: ["QuernIO", "QuernTestSupport"]),
+        .testTarget(name: "QuernWebTests", dependencies: ["QuernWeb", "QuernTestSupport"]),
         .testTarget(name: "QuernTokenizerTests", dependencies: ["QuernTokenizer", "QuernTestSupport"],
                     exclude: ["Golden"]),  // read from the source tree by path, not bundled
         .testTarget(name: "SystemLibraryTests",
