@@ -1,0 +1,177 @@
+"""The extractors under comparison and how their CPU time is measured.
+
+Peers run in this process, page by page and interleaved (page 1 through every peer, then page 2...)
+so that machine noise falls on all of them alike. Each call is timed with time.process_time()
+(user+sys CPU of this process, all threads) around the extraction call only: reading the file,
+importing the library and one warm-up call per library happen before the clock starts.
+
+Quern runs as a child process (`quern extract html --jsonl FILE...`); its CPU time is the child's
+user+sys from os.wait4, so it includes process start-up, reading the files and writing the JSONL.
+"""
+import json
+import os
+import subprocess
+import sys
+import time
+from importlib.metadata import PackageNotFoundError, version
+
+# trafilatura's canonical benchmark settings: tests/eval_common.py EXTRACT_OPTS
+# (include_comments=False, include_tables=True, include_formatting=False) and the "trafilatura"
+# row of tests/evaluate.py, i.e. RUNNERS["fallback"] = extract(fast=False, **EXTRACT_OPTS)
+# (adbar/trafilatura, read at commit d5f6da0). The raw bytes are passed, as there.
+TRAFILATURA_OPTS = {"fast": False, "include_comments": False, "include_tables": True,
+                    "include_formatting": False}
+
+
+def _trafilatura():
+    from trafilatura import extract
+
+    def run(html):
+        return extract(html, **TRAFILATURA_OPTS)
+    return run
+
+
+def _resiliparse():
+    # As trafilatura's evaluate.py run_resiliparse and the resiliparse docs: resiliparse's own
+    # encoding detection, decode, then main-content plain text.
+    from resiliparse.extract.html2text import extract_plain_text
+    from resiliparse.parse.encoding import bytes_to_str, detect_encoding
+
+    def run(html):
+        return extract_plain_text(bytes_to_str(html, detect_encoding(html)), main_content=True)
+    return run
+
+
+PEERS = {
+    "trafilatura": ("trafilatura", _trafilatura),
+    "resiliparse": ("resiliparse", _resiliparse),
+}
+
+
+def peer_versions(names):
+    out = {}
+    for name in names:
+        try:
+            out[name] = version(PEERS[name][0])
+        except PackageNotFoundError:
+            out[name] = None
+    return out
+
+
+def read_bytes(path):
+    with open(path, "rb") as f:
+        return f.read()
+
+
+def run_peers(pages, names, progress=True):
+    """{name: {"texts": {id: str|None}, "cpu": {id: s}, "errors": {id: msg}}} for the peers that
+    import; {name: reason} for the ones that do not."""
+    runners, skipped = {}, {}
+    for name in names:
+        try:
+            fn = PEERS[name][1]()
+            fn(b"<html><body><article><p>warm-up text for the first call</p></article></body></html>")
+            runners[name] = fn
+        except Exception as err:  # ImportError and friends: the tool is not run
+            skipped[name] = f"{type(err).__name__}: {err}"
+    results = {name: {"texts": {}, "cpu": {}, "errors": {}} for name in runners}
+    for i, page in enumerate(pages, 1):
+        html = read_bytes(page.path)
+        for name, fn in runners.items():
+            res = results[name]
+            t0 = time.process_time()
+            try:
+                text = fn(html)
+            except Exception as err:
+                text = None
+                res["errors"][page.id] = f"{type(err).__name__}: {err}"
+            res["cpu"][page.id] = time.process_time() - t0
+            res["texts"][page.id] = text
+        if progress and i % 100 == 0:
+            print(f"  peers: {i}/{len(pages)} pages", file=sys.stderr, flush=True)
+    return results, skipped
+
+
+def _child_cpu(argv, stdout_path, stderr_path):
+    """Run argv with stdout/stderr to files; (exit code, child user+sys seconds, wall seconds)."""
+    with open(stdout_path, "wb") as out, open(stderr_path, "wb") as err:
+        w0 = time.perf_counter()
+        proc = subprocess.Popen(argv, stdout=out, stderr=err, stdin=subprocess.DEVNULL)
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - w0
+    proc.returncode = os.waitstatus_to_exitcode(status)  # reaped here, not by Popen
+    return proc.returncode, usage.ru_utime + usage.ru_stime, wall
+
+
+def quern_support(quern):
+    """None when `quern extract html --jsonl` exists, else why Quern cannot be run."""
+    if not quern:
+        return "no --quern binary given"
+    if not (os.path.isfile(quern) and os.access(quern, os.X_OK)):
+        return f"{quern}: not an executable file"
+    try:
+        proc = subprocess.run([quern, "extract", "html", "--help"], capture_output=True, timeout=60)
+    except (OSError, subprocess.TimeoutExpired) as err:
+        return f"{quern} extract html --help: {err}"
+    help_text = proc.stdout.decode("utf-8", "replace") + proc.stderr.decode("utf-8", "replace")
+    if proc.returncode != 0:
+        first = help_text.strip().splitlines()[:1]
+        return f"`quern extract html` not supported by {quern} (exit {proc.returncode}: {first[0] if first else ''})"
+    if "--jsonl" not in help_text:
+        return f"`quern extract html` of {quern} has no --jsonl option"
+    return None
+
+
+def _read_jsonl(path, pages):
+    """Map the JSONL lines back to page ids by the "path" field (as given on the command line, or
+    the same file under another spelling). Returns (texts, bad lines, unknown paths)."""
+    by_path = {}
+    for page in pages:
+        by_path[page.path] = page.id
+        by_path[os.path.realpath(page.path)] = page.id
+    texts, bad, unknown = {}, [], []
+    with open(path, "rb") as f:
+        for lineno, line in enumerate(f, 1):
+            if not line.strip():
+                continue
+            try:
+                rec = json.loads(line)
+                p = rec["path"]
+                text = rec["text"]
+            except (ValueError, KeyError, TypeError) as err:
+                bad.append(f"line {lineno}: {err}")
+                continue
+            pid = by_path.get(p) or by_path.get(os.path.realpath(p))
+            if pid is None:
+                unknown.append(p)
+            elif pid in texts:
+                bad.append(f"line {lineno}: second record for {p}")
+            else:
+                texts[pid] = text
+    return texts, bad, unknown
+
+
+def run_quern(quern, pages, work, tag, per_page=False):
+    """One process over all pages (start-up amortised); optionally also one process per page
+    (every page pays start-up) for the start-up-inclusive rate."""
+    out_path = os.path.join(work, f"quern-{tag}.jsonl")
+    err_path = os.path.join(work, f"quern-{tag}.stderr")
+    argv = [quern, "extract", "html", "--jsonl", *[p.path for p in pages]]
+    code, cpu, wall = _child_cpu(argv, out_path, err_path)
+    texts, bad, unknown = _read_jsonl(out_path, pages)
+    with open(err_path, "rb") as f:
+        stderr_tail = f.read()[-2000:].decode("utf-8", "replace")
+    result = {"texts": texts, "cpu_total": cpu, "wall_total": wall, "exit": code,
+              "bad_lines": bad, "unknown_paths": unknown[:20], "stderr_tail": stderr_tail,
+              "missing": [p.id for p in pages if p.id not in texts], "output": out_path}
+    if per_page:
+        one_out = os.path.join(work, f"quern-{tag}-one.jsonl")
+        one_err = os.path.join(work, f"quern-{tag}-one.stderr")
+        total, failures = 0.0, 0
+        for page in pages:
+            c, s, _ = _child_cpu([quern, "extract", "html", "--jsonl", page.path], one_out, one_err)
+            total += s
+            failures += c != 0
+        result["cpu_per_page_processes"] = total
+        result["per_page_failures"] = failures
+    return result
