@@ -63,9 +63,9 @@ def read_bytes(path):
         return f.read()
 
 
-def run_peers(pages, names, progress=True):
-    """{name: {"texts": {id: str|None}, "cpu": {id: s}, "errors": {id: msg}}} for the peers that
-    import; {name: reason} for the ones that do not."""
+def prepare_peers(names):
+    """({name: extract function} for the peers that import and survive a warm-up call,
+    {name: reason} for the others)."""
     runners, skipped = {}, {}
     for name in names:
         try:
@@ -74,22 +74,35 @@ def run_peers(pages, names, progress=True):
             runners[name] = fn
         except Exception as err:  # ImportError and friends: the tool is not run
             skipped[name] = f"{type(err).__name__}: {err}"
-    results = {name: {"texts": {}, "cpu": {}, "errors": {}} for name in runners}
+    return runners, skipped
+
+
+def peer_round(pages, runners, results, label=""):
+    """One timed pass of every peer over the pages, interleaved page by page. results is
+    {name: {"texts": {id: str|None}, "cpu": {id: s}, "cpu_rounds": [s], "errors": {id: msg}}};
+    the first round fills texts, per-page cpu and errors, every round appends its total."""
+    first = not any(results[name]["cpu_rounds"] for name in runners)
+    totals = dict.fromkeys(runners, 0.0)
     for i, page in enumerate(pages, 1):
         html = read_bytes(page.path)
         for name, fn in runners.items():
-            res = results[name]
             t0 = time.process_time()
             try:
-                text = fn(html)
+                text, error = fn(html), None
             except Exception as err:
-                text = None
-                res["errors"][page.id] = f"{type(err).__name__}: {err}"
-            res["cpu"][page.id] = time.process_time() - t0
-            res["texts"][page.id] = text
-        if progress and i % 100 == 0:
-            print(f"  peers: {i}/{len(pages)} pages", file=sys.stderr, flush=True)
-    return results, skipped
+                text, error = None, f"{type(err).__name__}: {err}"
+            dt = time.process_time() - t0
+            totals[name] += dt
+            if first:
+                res = results[name]
+                res["cpu"][page.id] = dt
+                res["texts"][page.id] = text
+                if error:
+                    res["errors"][page.id] = error
+        if i % 100 == 0:
+            print(f"  {label}peers: {i}/{len(pages)} pages", file=sys.stderr, flush=True)
+    for name, total in totals.items():
+        results[name]["cpu_rounds"].append(total)
 
 
 def _child_cpu(argv, stdout_path, stderr_path):
@@ -151,27 +164,35 @@ def _read_jsonl(path, pages):
     return texts, bad, unknown
 
 
-def run_quern(quern, pages, work, tag, per_page=False):
-    """One process over all pages (start-up amortised); optionally also one process per page
-    (every page pays start-up) for the start-up-inclusive rate."""
+def quern_argv(quern, pages):
+    return [quern, "extract", "html", "--jsonl", *[p.path for p in pages]]
+
+
+def quern_round(quern, pages, work, tag):
+    """One process over all pages (start-up amortised). Returns (exit code, CPU s, paths of the
+    JSONL output and of stderr)."""
     out_path = os.path.join(work, f"quern-{tag}.jsonl")
     err_path = os.path.join(work, f"quern-{tag}.stderr")
-    argv = [quern, "extract", "html", "--jsonl", *[p.path for p in pages]]
-    code, cpu, wall = _child_cpu(argv, out_path, err_path)
+    code, cpu, _ = _child_cpu(quern_argv(quern, pages), out_path, err_path)
+    return code, cpu, out_path, err_path
+
+
+def quern_result(pages, code, out_path, err_path):
     texts, bad, unknown = _read_jsonl(out_path, pages)
     with open(err_path, "rb") as f:
         stderr_tail = f.read()[-2000:].decode("utf-8", "replace")
-    result = {"texts": texts, "cpu_total": cpu, "wall_total": wall, "exit": code,
-              "bad_lines": bad, "unknown_paths": unknown[:20], "stderr_tail": stderr_tail,
-              "missing": [p.id for p in pages if p.id not in texts], "output": out_path}
-    if per_page:
-        one_out = os.path.join(work, f"quern-{tag}-one.jsonl")
-        one_err = os.path.join(work, f"quern-{tag}-one.stderr")
-        total, failures = 0.0, 0
-        for page in pages:
-            c, s, _ = _child_cpu([quern, "extract", "html", "--jsonl", page.path], one_out, one_err)
-            total += s
-            failures += c != 0
-        result["cpu_per_page_processes"] = total
-        result["per_page_failures"] = failures
-    return result
+    return {"texts": texts, "exit": code, "bad_lines": bad, "unknown_paths": unknown[:20],
+            "stderr_tail": stderr_tail, "missing": [p.id for p in pages if p.id not in texts],
+            "output": out_path}
+
+
+def quern_per_page(quern, pages, work, tag):
+    """One process per page, so that every page pays start-up: (total CPU s, failed runs)."""
+    out = os.path.join(work, f"quern-{tag}-one.jsonl")
+    err = os.path.join(work, f"quern-{tag}-one.stderr")
+    total, failures = 0.0, 0
+    for page in pages:
+        code, cpu, _ = _child_cpu(quern_argv(quern, [page]), out, err)
+        total += cpu
+        failures += code != 0
+    return total, failures
