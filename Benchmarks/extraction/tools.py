@@ -1,7 +1,8 @@
 """The extractors under comparison and how their CPU time is measured.
 
-Peers run in this process, page by page and interleaved (page 1 through every peer, then page 2...)
-so that machine noise falls on all of them alike. Each call is timed with time.process_time()
+Peers run in this process, one after the other over the whole page set; with --rounds N the
+passes of all tools (Quern included) alternate N times so that machine noise falls on all of them
+alike, and the median is reported. Each call is timed with time.process_time()
 (user+sys CPU of this process, all threads) around the extraction call only: reading the file,
 importing the library and one warm-up call per library happen before the clock starts.
 
@@ -78,31 +79,32 @@ def prepare_peers(names):
 
 
 def peer_round(pages, runners, results, label=""):
-    """One timed pass of every peer over the pages, interleaved page by page. results is
-    {name: {"texts": {id: str|None}, "cpu": {id: s}, "cpu_rounds": [s], "errors": {id: msg}}};
-    the first round fills texts, per-page cpu and errors, every round appends its total."""
-    first = not any(results[name]["cpu_rounds"] for name in runners)
-    totals = dict.fromkeys(runners, 0.0)
-    for i, page in enumerate(pages, 1):
-        html = read_bytes(page.path)
-        for name, fn in runners.items():
+    """One timed pass of every peer over the pages, one peer after the other (tool-major: page by
+    page interleaving let trafilatura's large lxml trees evict resiliparse's working set from the
+    caches and cost resiliparse about 10% in one measurement). results is {name: {"texts": {id: str|None}, "cpu": {id: s},
+    "cpu_rounds": [s], "errors": {id: msg}}}; a peer's first round fills texts, per-page cpu and
+    errors, every round appends its total."""
+    for name, fn in runners.items():
+        res = results[name]
+        first = not res["cpu_rounds"]
+        total = 0.0
+        for i, page in enumerate(pages, 1):
+            html = read_bytes(page.path)
             t0 = time.process_time()
             try:
                 text, error = fn(html), None
             except Exception as err:
                 text, error = None, f"{type(err).__name__}: {err}"
             dt = time.process_time() - t0
-            totals[name] += dt
+            total += dt
             if first:
-                res = results[name]
                 res["cpu"][page.id] = dt
                 res["texts"][page.id] = text
                 if error:
                     res["errors"][page.id] = error
-        if i % 100 == 0:
-            print(f"  {label}peers: {i}/{len(pages)} pages", file=sys.stderr, flush=True)
-    for name, total in totals.items():
-        results[name]["cpu_rounds"].append(total)
+            if i % 250 == 0:
+                print(f"  {label}{name}: {i}/{len(pages)} pages", file=sys.stderr, flush=True)
+        res["cpu_rounds"].append(total)
 
 
 def _child_cpu(argv, stdout_path, stderr_path):
