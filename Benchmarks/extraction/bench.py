@@ -43,18 +43,23 @@ def parse_args():
     ap.add_argument("--quern", help="the quern binary (needs `quern extract html --jsonl`)")
     ap.add_argument("--peers", choices=["auto", "run", "cached", "none"], default="auto")
     ap.add_argument("--sets", default="trafilatura,wcxb", help="comma-separated: trafilatura, wcxb")
-    ap.add_argument("--details", metavar="TOOL", help="per-page misses and leaks of TOOL (quern, trafilatura, resiliparse)")
-    ap.add_argument("--json", metavar="FILE", help="also write every figure as JSON to FILE ('-' = stdout, then no tables)")
+    ap.add_argument("--details", metavar="TOOL",
+                    help="per-page misses and leaks of TOOL (quern, trafilatura, resiliparse)")
+    ap.add_argument("--json", metavar="FILE",
+                    help="also write every figure as JSON to FILE ('-' = stdout, then no tables)")
     ap.add_argument("--no-quern-per-page", action="store_true",
                     help="skip the second Quern pass that starts one process per page")
     ap.add_argument("--rounds", type=int, default=1,
                     help="time every tool this many times over the set and report the median CPU (default 1)")
-    ap.add_argument("--limit", type=int, help="only the first N pages of each set (quick checks; the cache is neither read nor written)")
+    ap.add_argument("--limit", type=int,
+                    help="only the first N pages of each set (quick checks; the cache is neither read nor written)")
     args = ap.parse_args()
     args.sets = [s.strip() for s in args.sets.split(",") if s.strip()]
     for s in args.sets:
         if s not in SETS:
             ap.error(f"unknown set {s!r} (known: {', '.join(SETS)})")
+    if args.rounds < 1:
+        ap.error("--rounds must be at least 1")
     if args.details and args.details not in ["quern", *PEER_NAMES]:
         ap.error(f"--details: unknown tool {args.details!r}")
     return args
@@ -137,7 +142,8 @@ def evaluate_set(args, set_name, quern_problem):
 
     # Timed rounds, interleaved: peers then Quern, `rounds` times; outputs of round 1 are scored.
     cached, runners, peer_missing, peer_source = peer_plan(args, set_name, pages)
-    peer_results = cached or {name: {"texts": {}, "cpu": {}, "cpu_rounds": [], "errors": {}} for name in runners}
+    peer_results = cached or {name: {"texts": {}, "cpu": {}, "cpu_rounds": [], "errors": {}}
+                              for name in runners}
     quern_cpu, quern_first = [], None
     for r in range(args.rounds):
         label = f"{set_name}, round {r + 1}/{args.rounds}: "

@@ -79,11 +79,12 @@ def prepare_peers(names):
 
 
 def peer_round(pages, runners, results, label=""):
-    """One timed pass of every peer over the pages, one peer after the other (tool-major: page by
-    page interleaving let trafilatura's large lxml trees evict resiliparse's working set from the
-    caches and cost resiliparse about 10% in one measurement). results is {name: {"texts": {id: str|None}, "cpu": {id: s},
-    "cpu_rounds": [s], "errors": {id: msg}}}; a peer's first round fills texts, per-page cpu and
-    errors, every round appends its total."""
+    """One timed pass of every peer over the pages, one peer after the other. Tool-major on
+    purpose: interleaving page by page let trafilatura's large lxml trees evict resiliparse's
+    working set from the caches, which cost resiliparse about 10% in one measurement.
+    results is {name: {"texts": {id: str|None}, "cpu": {id: s}, "cpu_rounds": [s], "errors":
+    {id: msg}}}; a peer's first round fills texts, per-page cpu and errors, every round appends
+    its total."""
     for name, fn in runners.items():
         res = results[name]
         first = not res["cpu_rounds"]
@@ -132,6 +133,9 @@ def quern_support(quern):
     if proc.returncode != 0:
         first = help_text.strip().splitlines()[:1]
         return f"`quern extract html` not supported by {quern} (exit {proc.returncode}: {first[0] if first else ''})"
+    # ArgumentParser answers --help after an unknown subcommand with the top-level help and exit 0.
+    if "extract html" not in help_text:
+        return f"`quern extract html` not supported by {quern} (its --help shows the top-level help)"
     if "--jsonl" not in help_text:
         return f"`quern extract html` of {quern} has no --jsonl option"
     return None
