@@ -33,7 +33,7 @@ let package = Package(
         // ICU behind plain C: its public header uses only stdint types, so no module that also
         // sees Foundation's ICU ever sees <unicode/*.h>.
         .target(name: "CICU", path: "Sources/CICU",
-                linkerSettings: [.linkedLibrary("icuuc"), .linkedLibrary("icudata")]),
+                linkerSettings: [.linkedLibrary("icui18n"), .linkedLibrary("icuuc"), .linkedLibrary("icudata")]),
 
         // Stage 0: bytes. Codecs, streaming readers/writers, documents, JSONL, parallel helpers.
         .target(name: "QuernIO", dependencies: ["CZlib", "CBzip2", "CLzma", "CZstd"]),
