@@ -2,6 +2,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unicode/ucnv.h>
 #include <unicode/ucnv_cb.h>
 #include <unicode/uchar.h>
@@ -103,6 +104,7 @@ struct quern_icu_converter {
     UChar pivot[QUERN_PIVOT_UNITS];
     UChar *pivotSource, *pivotTarget;
     int64_t substitutions;  // counted by the callback during one call
+    int gbEuro;             // GB18030: a lone 0x80 is U+20AC (WHATWG's gb18030/GBK decoder)
 };
 
 // Every unassigned or ill-formed input sequence becomes one U+FFFD and is counted. (ICU's own
@@ -110,12 +112,15 @@ struct quern_icu_converter {
 static void count_and_substitute(const void *context, UConverterToUnicodeArgs *args,
                                  const char *codeUnits, int32_t length,
                                  UConverterCallbackReason reason, UErrorCode *err) {
-    (void)codeUnits; (void)length;
     if (reason > UCNV_IRREGULAR) return;  // reset, close, clone: nothing to substitute
     struct quern_icu_converter *c = (struct quern_icu_converter *)context;
-    c->substitutions++;
     *err = U_ZERO_ERROR;
-    static const UChar replacement = 0xFFFD;
+    static const UChar euro = 0x20AC, replacement = 0xFFFD;
+    if (c->gbEuro && length == 1 && (uint8_t)codeUnits[0] == 0x80) {
+        ucnv_cbToUWriteUChars(args, &euro, 1, 0, err);
+        return;
+    }
+    c->substitutions++;
     ucnv_cbToUWriteUChars(args, &replacement, 1, 0, err);
 }
 
@@ -137,6 +142,7 @@ quern_icu_converter *quern_icu_converter_open(const char *name, int32_t *error) 
         return NULL;
     }
     c->pivotSource = c->pivotTarget = c->pivot;
+    c->gbEuro = strcasecmp(ucnv_getName(c->source, &err), "gb18030") == 0;
     return c;
 }
 

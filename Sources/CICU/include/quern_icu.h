@@ -41,7 +41,8 @@ void quern_icu_converter_reset(quern_icu_converter *converter);
 const char *quern_icu_converter_name(const quern_icu_converter *converter);
 
 /// Converts `len` bytes at `src` to UTF-8 in `dst` (room for `cap` bytes). Unmappable and
-/// ill-formed input becomes U+FFFD; each such substitution adds 1 to *substitutions.
+/// ill-formed input becomes U+FFFD; each such substitution adds 1 to *substitutions. (One
+/// exception, from the WHATWG Encoding Standard: GB18030 decodes a lone 0x80 as U+20AC.)
 /// Stops when the input is used up or `dst` is full: *consumed says how many input bytes were
 /// taken, the return value how many bytes were written. Call again with the rest of the input
 /// (and a fresh `dst`) until *consumed == len. With `flush` = 0 a character cut off at the end of

@@ -164,9 +164,11 @@ public final class CharsetDecoder {
         var start = 0
         if !Self.containsNUL(UnsafeBufferPointer(rebasing: bytes[..<min(bytes.count, 1024)])) {
             let firstHigh = Self.firstNonASCII(bytes)
-            var i = firstHigh
-            while i > 0, base[i &- 1] != 0x3C { i &-= 1 }
-            start = i > 0 ? i &- 1 : 0
+            if firstHigh < bytes.count {
+                var i = firstHigh
+                while i > 0, base[i &- 1] != 0x3C { i &-= 1 }
+                start = i > 0 ? i &- 1 : 0
+            }
         }
         var confidence: Int32 = 0, error: Int32 = 0
         guard let name = quern_icu_detect(detector, base + start, Int64(bytes.count - start), 1,
@@ -216,6 +218,7 @@ public final class CharsetDecoder {
         case .utf8: return UTF8Repair.append(bytes, to: &output)
         case .windows1252: SingleByteTable.windows1252.append(bytes, to: &output); return 0
         case .xUserDefined: SingleByteTable.xUserDefined.append(bytes, to: &output); return 0
+        case .iso8859_16: SingleByteTable.iso8859_16.append(bytes, to: &output); return 0
         default: return try convert(bytes, encoding: encoding, into: &output)
         }
     }

@@ -33,10 +33,10 @@ public enum WebEncoding: String, Sendable, CaseIterable {
     public var name: String { rawValue }
 
     /// The ICU converter that decodes this encoding, or nil where Quern decodes it itself
-    /// (UTF-8, windows-1252 and x-user-defined by table).
+    /// (UTF-8; windows-1252, ISO-8859-16 and x-user-defined by table).
     var icuName: String? {
         switch self {
-        case .utf8, .windows1252, .xUserDefined: return nil
+        case .utf8, .windows1252, .xUserDefined, .iso8859_16: return nil  // (Debian's ICU data lacks 8859-16)
         case .ibm866: return "ibm-866_P100-1995"
         case .iso8859_8I: return "ISO-8859-8"          // same code points; only display differs
         case .macintosh: return "macos-0_2-10.2"
