@@ -294,9 +294,67 @@ final class CharsetTests: XCTestCase {
 
     // MARK: real pages
 
+    func testRealJapanesePages() throws {
+        let pages = try TestWARC.responses(try TestSupport.corpora("web/resiliparse__clueweb-quirk.warc.gz"))
+        XCTAssertEqual(pages.count, 29)
+        for (index, page) in pages.enumerated() {
+            let (text, decision) = try decodeHTML(page.body, contentType: page.contentType)
+            XCTAssertEqual(decision.encoding, .eucJP, "page \(index): \(decision)")
+            XCTAssertEqual(decision.source, .http, "page \(index)")
+            XCTAssertTrue(text.unicodeScalars.contains { (0x3041...0x30FF).contains($0.value) }, "page \(index): kana")
+            XCTAssertLessThan(decision.replacements, 5, "page \(index)")
+            // Without the header the meta (or, failing that, detection) must agree.
+            let (_, undeclared) = try decodeHTML(page.body)
+            XCTAssertEqual(undeclared.encoding, .eucJP, "page \(index) without HTTP header: \(undeclared)")
+            // And ICU's detector alone (its 8 KB window) recognises the page.
+            let detected = page.body.withUnsafeBufferPointer { CharsetDecoder().detect($0, excludingUTF8: true) }
+            XCTAssertEqual(detected.encoding, .eucJP, "page \(index) detected: \(detected)")
+        }
+    }
+
+    func testRealCommonCrawlPages() throws {
+        let pages = try TestWARC.responses(try TestSupport.corpora("web/resiliparse__warcfile.warc.gz"))
+        XCTAssertEqual(pages.count, 16)
+        var seen: [String: Int] = [:]
+        var sources: [CharsetDecision.Source: Int] = [:]
+        for (index, page) in pages.enumerated() {
+            let (text, decision) = try decodeHTML(page.body, contentType: page.contentType)
+            seen[decision.encoding.name, default: 0] += 1
+            sources[decision.source, default: 0] += 1
+            XCTAssertLessThan(decision.replacements, 10, "page \(index): \(decision)")
+            if decision.encoding == .gbk {
+                XCTAssertTrue(text.unicodeScalars.contains { (0x4E00...0x9FFF).contains($0.value) }, "page \(index): Han")
+                let detected = page.body.withUnsafeBufferPointer { CharsetDecoder().detect($0, excludingUTF8: true) }
+                XCTAssertEqual(detected.encoding, .gb18030, "page \(index) detected: \(detected)")
+            }
+            if decision.encoding == .windows1251 {
+                XCTAssertTrue(text.unicodeScalars.contains { (0x0410...0x044F).contains($0.value) }, "page \(index)")
+            }
+        }
+        // What the headers and metas say (checked by hand with warcio): 7 UTF-8, 6 gb2312/gbk,
+        // 1 windows-1251, and 2 undeclared Swiss-German pages in Latin-1 that ICU must recognise.
+        XCTAssertEqual(seen, ["UTF-8": 7, "GBK": 6, "windows-1251": 1, "windows-1252": 2])
+        XCTAssertEqual(sources[.detected], 2, "\(sources)")
+    }
+}
+
+/// A lock around a value (the tests' counters across threads).
+final class Locked<Value>: @unchecked Sendable {
+    private var value: Value
+    private let lock = NSLock()
+    init(_ value: Value) { self.value = value }
+    func withLock<R>(_ body: (inout Value) -> R) -> R {
+        lock.lock()
+        defer { lock.unlock() }
+        return body(&value)
+    }
+}
+
+/// Minimal WARC reading for these tests (the WARC reader proper lives in its own part of QuernWeb).
+enum TestWARC {
     /// The response records of a WARC file: HTTP Content-Type and body. Test-local and minimal
     /// (Content-Length framing, no chunked transfer coding), enough for these two files.
-    func responses(_ path: String) throws -> [(contentType: String?, body: [UInt8])] {
+    static func responses(_ path: String) throws -> [(contentType: String?, body: [UInt8])] {
         let data = try Input.open(path).readAll()
         var result: [(String?, [UInt8])] = []
         func find(_ needle: [UInt8], from: Int) -> Int? {
@@ -333,55 +391,5 @@ final class CharsetTests: XCTestCase {
             position = blockEnd
         }
         return result
-    }
-
-    func testRealJapanesePages() throws {
-        let pages = try responses(try TestSupport.corpora("web/resiliparse__clueweb-quirk.warc.gz"))
-        XCTAssertEqual(pages.count, 29)
-        for (index, page) in pages.enumerated() {
-            let (text, decision) = try decodeHTML(page.body, contentType: page.contentType)
-            XCTAssertEqual(decision.encoding, .eucJP, "page \(index): \(decision)")
-            XCTAssertEqual(decision.source, .http, "page \(index)")
-            XCTAssertTrue(text.unicodeScalars.contains { (0x3041...0x30FF).contains($0.value) }, "page \(index): kana")
-            XCTAssertLessThan(decision.replacements, 5, "page \(index)")
-            // Without the header the meta (or, failing that, detection) must agree.
-            let (_, undeclared) = try decodeHTML(page.body)
-            XCTAssertEqual(undeclared.encoding, .eucJP, "page \(index) without HTTP header: \(undeclared)")
-        }
-    }
-
-    func testRealCommonCrawlPages() throws {
-        let pages = try responses(try TestSupport.corpora("web/resiliparse__warcfile.warc.gz"))
-        XCTAssertEqual(pages.count, 16)
-        var seen: [String: Int] = [:]
-        var sources: [CharsetDecision.Source: Int] = [:]
-        for (index, page) in pages.enumerated() {
-            let (text, decision) = try decodeHTML(page.body, contentType: page.contentType)
-            seen[decision.encoding.name, default: 0] += 1
-            sources[decision.source, default: 0] += 1
-            XCTAssertLessThan(decision.replacements, 10, "page \(index): \(decision)")
-            if decision.encoding == .gbk {
-                XCTAssertTrue(text.unicodeScalars.contains { (0x4E00...0x9FFF).contains($0.value) }, "page \(index): Han")
-            }
-            if decision.encoding == .windows1251 {
-                XCTAssertTrue(text.unicodeScalars.contains { (0x0410...0x044F).contains($0.value) }, "page \(index)")
-            }
-        }
-        // What the headers and metas say (checked by hand with warcio): 7 UTF-8, 6 gb2312/gbk,
-        // 1 windows-1251, and 2 undeclared Swiss-German pages in Latin-1 that ICU must recognise.
-        XCTAssertEqual(seen, ["UTF-8": 7, "GBK": 6, "windows-1251": 1, "windows-1252": 2])
-        XCTAssertEqual(sources[.detected], 2, "\(sources)")
-    }
-}
-
-/// A lock around a value (the tests' counters across threads).
-final class Locked<Value>: @unchecked Sendable {
-    private var value: Value
-    private let lock = NSLock()
-    init(_ value: Value) { self.value = value }
-    func withLock<R>(_ body: (inout Value) -> R) -> R {
-        lock.lock()
-        defer { lock.unlock() }
-        return body(&value)
     }
 }

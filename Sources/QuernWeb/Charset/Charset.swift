@@ -19,6 +19,8 @@ public struct CharsetDecision: Sendable, Equatable, CustomStringConvertible {
         case detected
         /// Nothing usable: windows-1252, the web's default.
         case `default`
+        /// The caller named the encoding (`decode(_:label:into:)`).
+        case label
     }
 
     public var encoding: WebEncoding
@@ -159,7 +161,7 @@ public final class CharsetDecoder {
             guard detector != nil else { return result }
         }
         // ICU reads only the first 8000 bytes that survive its markup filter, and head sections
-        // (scripts, styles) are ASCII: start the sample at the tag before the first non-ASCII
+        // (scripts, styles) are ASCII: start the sample at the '<' before the first non-ASCII
         // byte. Not where NUL bytes are about (UTF-16 without BOM): keep the alignment there.
         var start = 0
         if !Self.containsNUL(UnsafeBufferPointer(rebasing: bytes[..<min(bytes.count, 1024)])) {
@@ -170,8 +172,11 @@ public final class CharsetDecoder {
                 start = i > 0 ? i &- 1 : 0
             }
         }
+        // ICU's cost grows with the raw bytes it is handed, not only with the 8000 it keeps (on a
+        // 31 KB Japanese page: 2.7 ms whole, 0.76 ms for 8 KB, same answer), so it gets 8 KB.
+        let length = min(bytes.count &- start, Self.detectionWindow)
         var confidence: Int32 = 0, error: Int32 = 0
-        guard let name = quern_icu_detect(detector, base + start, Int64(bytes.count - start), 1,
+        guard let name = quern_icu_detect(detector, base + start, Int64(length), 1,
                                           &confidence, &error),
               let encoding = WebEncoding(label: String(cString: name)),
               !(excludingUTF8 && encoding == .utf8)
@@ -205,7 +210,7 @@ public final class CharsetDecoder {
                        into output: inout [UInt8]) throws -> CharsetDecision? {
         guard let encoding = WebEncoding(label: label) else { return nil }
         let replacements = try decode(bytes, encoding: encoding, into: &output)
-        return CharsetDecision(encoding: encoding, source: .http, overruled: nil, bomLength: 0, confidence: 0,
+        return CharsetDecision(encoding: encoding, source: .label, overruled: nil, bomLength: 0, confidence: 0,
                                isPassThrough: false, replacements: replacements)
     }
 
@@ -266,6 +271,9 @@ public final class CharsetDecoder {
         }
         return Int(substitutions)
     }
+
+    /// Raw bytes handed to ICU's detector, from just before the first non-ASCII byte.
+    static let detectionWindow = 8192
 
     // MARK: byte tests
 
