@@ -145,6 +145,8 @@ case("meta after 1024 bytes is not seen", page.encode("cp1251"), page, "windows-
 # Plainly wrong declarations.
 page = html(FR + " " + JA[:40], '<meta charset="iso-8859-1">')
 case("declared latin-1, bytes are UTF-8", page.encode("utf-8"), page, "UTF-8", "utf8")
+page = html(JA[:50] + FR[:50], '<meta charset="iso-2022-jp">')
+case("declared iso-2022-jp, bytes are UTF-8", page.encode("utf-8"), page, "UTF-8", "utf8")
 page = html(FR, '<meta charset="utf-8">')
 case("declared utf-8, bytes are windows-1252", page.encode("cp1252"), page, "windows-1252", "detected")
 page = html("Zażółć gęślą jaźń; Țară, Școală, Înțelepciune.", '<meta charset="iso-8859-16">')

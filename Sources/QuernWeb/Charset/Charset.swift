@@ -64,10 +64,10 @@ public struct CharsetError: Error, CustomStringConvertible, Sendable {
 ///
 /// Declarations that the bytes plainly contradict are overruled (browsers follow declarations
 /// blindly; trafilatura ignores them and trusts UTF-8 validity, then a detector):
-/// - declared an ASCII-compatible legacy encoding (windows-1252, Shift_JIS, ...) but the bytes
-///   are valid UTF-8 and not pure ASCII: UTF-8. Legacy text with non-ASCII letters is almost
-///   never valid UTF-8 by accident (an "é" in windows-1252 is a lone 0xE9), while UTF-8 pages
-///   mislabelled by a template or server default are common.
+/// - declared a legacy encoding (windows-1252, Shift_JIS, ISO-2022-JP, ...) but the bytes are
+///   valid UTF-8 and not pure ASCII: UTF-8. Legacy text with non-ASCII letters is almost never
+///   valid UTF-8 by accident (an "é" in windows-1252 is a lone 0xE9; ISO-2022 has no high bytes
+///   at all), while UTF-8 pages mislabelled by a template or server default are common.
 /// - declared UTF-16 (only HTTP can: a meta's UTF-16 means UTF-8) without a BOM, but the bytes
 ///   are valid UTF-8 with no NUL byte: UTF-8 (UTF-16 markup is full of NUL bytes).
 /// - declared UTF-8 but the bytes hold more ill-formed sequences than well-formed multi-byte
@@ -126,16 +126,14 @@ public final class CharsetDecoder {
                 }
                 return decision(encoding, source)
             default:
-                if encoding.isASCIICompatible {
-                    if profile == .ascii { return decision(encoding, source, passThrough: true) }
-                    if profile == .utf8 { return decision(.utf8, .utf8, passThrough: true, overruled: encoding) }
-                }
+                if profile == .ascii, encoding.isASCIICompatible { return decision(encoding, source, passThrough: true) }
+                if profile == .utf8 { return decision(.utf8, .utf8, passThrough: true, overruled: encoding) }
                 return decision(encoding, source)
             }
         }
         switch profile {
         case .ascii:
-            // Pure ASCII is UTF-8, unless it carries ISO-2022 / HZ escapes: let ICU look then.
+            // Pure ASCII is UTF-8, unless it carries ISO-2022 escapes: let ICU look then.
             if Self.hasStatefulEscapes(bytes) {
                 let detected = detect(bytes, excludingUTF8: false)
                 if !detected.encoding.isASCIICompatible { return detected }
@@ -314,14 +312,15 @@ public final class CharsetDecoder {
         return memchr(base, 0, bytes.count) != nil
     }
 
-    /// ESC followed by '$' or '(' (ISO-2022), or "~{" (HZ).
+    /// ESC followed by '$' or '(' (an ISO-2022 designation). memchr finds each ESC, so ASCII
+    /// pages without one cost a single vectorised scan.
     static func hasStatefulEscapes(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
         guard let base = bytes.baseAddress else { return false }
         var i = 0
-        while i &+ 1 < bytes.count {
-            let b = base[i], next = base[i &+ 1]
-            if (b == 0x1B && (next == 0x24 || next == 0x28)) || (b == 0x7E && next == 0x7B) { return true }
-            i &+= 1
+        while i < bytes.count, let hit = memchr(base + i, 0x1B, bytes.count &- i) {
+            let at = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+            if at &+ 1 < bytes.count, base[at &+ 1] == 0x24 || base[at &+ 1] == 0x28 { return true }
+            i = at &+ 1
         }
         return false
     }
