@@ -40,7 +40,7 @@ final class CharsetBenchmarkTests: XCTestCase {
             rates.append(Double(passes * bytesPerPass) / 1e6 / seconds)
         }
         let median = rates.sorted()[2]
-        let padded = label.padding(toLength: 44, withPad: " ", startingAt: 0)
+        let padded = label.padding(toLength: 48, withPad: " ", startingAt: 0)
         print("charset-bench \(padded)" + String(format: " %8.1f MB/s per core (%d pages, %.1f MB per round)",
                                                  median, pages.count, Double(passes * bytesPerPass) / 1e6))
         return median
@@ -72,9 +72,19 @@ final class CharsetBenchmarkTests: XCTestCase {
             }
         }
         XCTAssertEqual(latinPages.count, 2)
-        _ = try rate("UTF-8 pass-through (CC pages, ASCII-heavy)", utf8Pages, expect: "UTF-8")
-        _ = try rate("UTF-8 pass-through (Japanese pages)", utf8Japanese, expect: "UTF-8")
-        _ = try rate("windows-1252 table (Swiss Latin-1 pages)", latinPages, expect: "windows-1252")
+        _ = try rate("UTF-8 pass-through (CC pages, 19% high)", utf8Pages, expect: "UTF-8")
+        _ = try rate("UTF-8 pass-through (Japanese pages, 15% high)", utf8Japanese, expect: "UTF-8")
+        _ = try rate("windows-1252 table (Swiss pages, 0.02% high)", latinPages, expect: "windows-1252")
+        // Denser Latin text: the French golden page (windows-1252) 200 times over, and a worst case
+        // where every byte is ≥ 0x80.
+        let french = CharsetTests.goldens.first { $0.name == "windows-1252 http" }!
+        let frenchPage = Array((0..<200).map { _ in french.bytes }.joined())
+        let highBytes = (0..<(1 << 20)).map { UInt8(0x80 | ($0 & 0x7F)) }
+        let highShare = Double(frenchPage.filter { $0 >= 0x80 }.count) / Double(frenchPage.count)
+        _ = try rate(String(format: "windows-1252 table (French, %.1f%% high)", highShare * 100),
+                     [("text/html; charset=windows-1252", frenchPage)], expect: "windows-1252")
+        _ = try rate("windows-1252 table (every byte high)", [("text/html; charset=windows-1252", highBytes)],
+                     expect: "windows-1252")
         _ = try rate("Shift_JIS via ICU (Japanese pages)", shiftJISPages, target: 50 << 20, expect: "Shift_JIS")
         _ = try rate("EUC-JP via ICU (real clueweb pages)", japanese, target: 50 << 20, expect: "EUC-JP")
         _ = try rate("GBK via ICU (real CC pages)", gbkPages, target: 50 << 20, expect: "GBK")
