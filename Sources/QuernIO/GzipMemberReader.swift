@@ -69,6 +69,7 @@ public final class GzipMemberReader {
             // Finish (and thereby skip) the rest of the current member.
             while try nextChunk() != nil {}
         }
+        let resyncing = damaged
         if damaged {
             damaged = false
             if input.isSeekable && memberStart >= 0 {
@@ -120,7 +121,7 @@ public final class GzipMemberReader {
                 break
             }
         }
-        if skipped > 0 && !onlyZeros {
+        if skipped > 0 && !onlyZeros && !resyncing {
             throw QuernIOError(.trailingGarbage, file: path, offset: searchFrom,
                                message: "\(skipped) bytes of garbage after the last gzip member")
         }

@@ -48,6 +48,10 @@ public final class WebArchiveReader {
     private var atEnd = false
     /// Damage met while decoding; the bytes decoded before it are still read.
     private var damage: QuernIOError?
+    /// Stream offset where the damaged data starts: the damaged gzip member's first byte (none of
+    /// its bytes can be trusted: a CRC failure is only seen at its end), else the damage point.
+    private var damageStart: Int64 = .max
+    private var currentMemberStream: Int64 = 0
     /// gzip members that start at or after the current record: (stream offset, file offset).
     private var memberStarts: [(stream: Int64, stored: Int64)] = []
     /// Suppresses a second report for the bytes skipped while resynchronizing after damage.
@@ -96,6 +100,11 @@ public final class WebArchiveReader {
                     resynchronize(failedAt: start)
                     continue
                 }
+            }
+            if format == .warc && !ASCII.hasPrefixIgnoringCase(head, "warc/") {
+                report(.garbage, at: start, "bytes that do not start a WARC record")
+                resynchronize(failedAt: start)
+                continue
             }
             recordNumber += 1
             let record: WebRecord?
@@ -225,8 +234,14 @@ public final class WebArchiveReader {
             ends = 0
         }
         look = peek(ends + 5)
+        if let d = damage, damageStart < position + Int64(ends) {
+            // The record's own gzip member is damaged (its CRC failed after the block was read).
+            reportDamage(d)
+            return false
+        }
         let next = UnsafeBufferPointer(rebasing: look[ends...])
-        if format == .warc && !next.isEmpty && !ASCII.hasPrefixIgnoringCase(next, "warc/") && !record.blockOmitted {
+        let exactSeparator = ends >= 4 && look[0] == 0x0D && look[1] == 0x0A && look[2] == 0x0D && look[3] == 0x0A
+        if format == .warc && !exactSeparator && !next.isEmpty && !ASCII.hasPrefixIgnoringCase(next, "warc/") && !record.blockOmitted {
             report(.wrongContentLength, at: start,
                    "Content-Length \(length) is wrong: the block is not followed by a blank line and the next record")
             pushBack(record.block, at: blockStart)
@@ -294,8 +309,10 @@ public final class WebArchiveReader {
         stats.issues[issue, default: 0] += 1
         onIssue?(issue, d)
         damage = nil
+        damageStart = .max
+        // Everything decoded so far is dropped: the unread bytes are the damaged data.
         carryStart = 0; carryEnd = 0
-        position += Int64(chunk.count - chunkPos)
+        position = fetchedEnd
         chunk = UnsafeBufferPointer(start: nil, count: 0); chunkPos = 0
         if case .members = backend {
             memberOpen = false
@@ -353,6 +370,9 @@ public final class WebArchiveReader {
                         }
                         resyncingAfterDamage = false
                         memberOpen = true
+                        currentMemberStream = fetchedEnd
+                        // A member that decoded to nothing (empty or damaged) starts nothing.
+                        while let last = memberStarts.last, last.stream == fetchedEnd { memberStarts.removeLast() }
                         memberStarts.append((fetchedEnd, m.offset))
                     }
                     if let c = try g.nextChunk() {
@@ -373,6 +393,7 @@ public final class WebArchiveReader {
         } catch {
             damage = QuernIOError(.corrupt, file: path, message: "\(error)")
         }
+        if case .members = backend { damageStart = currentMemberStream } else { damageStart = fetchedEnd }
         return false
     }
 
