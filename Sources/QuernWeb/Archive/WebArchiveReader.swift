@@ -248,7 +248,21 @@ public final class WebArchiveReader {
             resynchronize(failedAt: start)
             return false
         }
-        consume(ends)
+        if format == .arc && !next.isEmpty && !record.blockOmitted
+            && !memberStarts.contains(where: { $0.stream == position + Int64(ends) }) {
+            // ARC has no record marker: what follows must parse as the next header line (a record
+            // ending exactly at a gzip member's end is taken as proof enough).
+            consume(ends)
+            if !looksLikeARCHeader() {
+                report(.wrongContentLength, at: start,
+                       "length \(length) is wrong: the block is not followed by the next ARC header line")
+                pushBack(record.block, at: blockStart)
+                resynchronize(failedAt: start)
+                return false
+            }
+        } else {
+            consume(ends)
+        }
         let end = position
         if let s = memberStarts.first(where: { $0.stream == start }) {
             record.offset = s.stored
@@ -624,6 +638,13 @@ struct ARCHeader {
         let n = fields.count
         func slice(_ r: Range<Int>) -> UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(rebasing: text[r]) }
         guard let length = ASCII.decimal(slice(fields[n - 1])) else { return nil }
+        // URLs in ARC files are absolute: a scheme ("http:", "dns:", "filedesc:") comes first.
+        var k = 0
+        while k < text.count, k < 32, (text[k] | 0x20 >= 0x61 && text[k] | 0x20 <= 0x7A)
+                || (k > 0 && (text[k] == 0x2B || text[k] == 0x2D || text[k] == 0x2E || (text[k] >= 0x30 && text[k] <= 0x39))) {
+            k &+= 1
+        }
+        guard k > 0, k < text.count, text[k] == 0x3A else { return nil }
         let dateField = slice(fields[n - tail + 1])
         guard dateField.count >= 8, ASCII.decimal(UnsafeBufferPointer(rebasing: dateField.prefix(14))) != nil else { return nil }
         url = ASCII.string(UnsafeBufferPointer(rebasing: text[fields[0].lowerBound..<fields[n - tail - 1].upperBound]))
