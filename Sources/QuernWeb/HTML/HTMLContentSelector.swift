@@ -1,3 +1,4 @@
+import Glibc
 /// Pass 2: decides which blocks are main content.
 ///
 /// 1. Boilerplate containers are removed: by tag (nav, aside, footer, menu, form, header outside
@@ -14,9 +15,10 @@ struct HTMLContentSelector {
     var removed: [Bool]
     var weight: [Double]
     var chosen: Int
+    var strongChosen = false
 
     /// Share of the page's content weight the chosen container must hold.
-    static let share = 0.62
+    static let share: Double = { if let v = getenv("QS"), let d = Double(String(cString: v)) { return d }; return 0.62 }()
 
     init(_ builder: HTMLPageBuilder) {
         b = builder
@@ -62,7 +64,7 @@ struct HTMLContentSelector {
             if boiler {
                 // A container with most of the page's prose is the page, whatever its name says.
                 let prose = rawText[node] - rawLink[node]
-                if Double(prose) > 0.5 * Double(totalProse) && tag != .nav && Double(rawLink[node]) < 0.4 * Double(rawText[node]) {
+                if Double(prose) > 0.5 * Double(totalProse) && tag != .nav {
                     boiler = false
                 }
             }
@@ -97,7 +99,36 @@ struct HTMLContentSelector {
                 current = best
             }
         }
+        // A known main-text wrapper (entry-content, articleBody, <article>) wins over the
+        // descent when it is on the descent's path and holds a fair part of the weight, or when
+        // it holds much of the page on its own.
+        var strongBest = -1
+        for node in 1..<max(1, n) where !removed[node] && b.nodeFlags[node] & NodeFlag.strong != 0 {
+            if strongBest < 0 || weight[node] > weight[strongBest] { strongBest = node }
+        }
+        var strongPicked = false
+        if strongBest > 0 && weight[strongBest] > 0 {
+            let parents = builder.nodeParent
+            func isAncestor(_ a: Int, of x: Int) -> Bool {
+                var c = x
+                while c > a { c = Int(parents[c]) }
+                return c == a
+            }
+            let sw = weight[strongBest]
+            if isAncestor(strongBest, of: current)
+                || (isAncestor(current, of: strongBest) && sw >= HTMLContentSelector.strongShare * weight[current])
+                || sw >= 0.4 * weight[0] {
+                current = strongBest
+                strongPicked = true
+            }
+        }
         chosen = current
+        strongChosen = strongPicked
+        if getenv("QDBG") != nil {
+            var c = current
+            while c >= 0 { print("chosen chain", c, b.nodeTag[c], weight[c], removed[c], b.nodeFlags[c]); c = Int(b.nodeParent[c]) }
+        }
+        if getenv("QALL") != nil { chosen = 0; for i in 0..<n { removed[i] = false } }
     }
 
     /// Content weight of one block: prose bytes (text minus link text), counted more when the
@@ -118,7 +149,21 @@ struct HTMLContentSelector {
         return w * (1 - density)
     }
 
-    /// The main text: kept blocks under the chosen container, one per line.
+    static func tune(_ name: String, _ d: Double) -> Double {
+        if let v = getenv(name), let x = Double(String(cString: v)) { return x }
+        return d
+    }
+    static let goodLength = tune("QG", 140)
+    static let badLinkDensity = tune("QB", 0.33)
+    static let nearGoodLength = tune("QN", 40)
+    static let strongShare = tune("QT", 0.5)
+
+    enum Quality { case good, bad, short }
+
+    /// The main text: blocks under the chosen container, one per line. Blocks are first classed
+    /// (jusText's idea): good = long prose with few links, bad = link-heavy, short = the rest.
+    /// Short blocks then take their class from the nearest classed neighbours: between bad
+    /// neighbours (or the container edge) they are dropped; next to good content they stay.
     func render(includeTables: Bool) -> [UInt8] {
         let n = b.nodeTag.count
         var under = [Bool](repeating: false, count: n)
@@ -126,19 +171,50 @@ struct HTMLContentSelector {
         if chosen + 1 < n {
             for node in (chosen + 1)..<n { under[node] = under[Int(b.nodeParent[node])] }
         }
-        var out: [UInt8] = []
-        out.reserveCapacity(b.text.count / 2)
-        var lastRow: Int32 = -1
+        var picked: [Int] = []
+        var quality: [Quality] = []
         for k in 0..<b.blockNode.count {
             let node = Int(b.blockNode[k])
             if !under[node] || removed[node] { continue }
             let kind = b.blockKind[k]
             if kind == .cell && !includeTables { continue }
-            let s = Int(b.blockStart[k]), e = Int(b.blockEnd[k])
-            let len = e - s
+            let len = Int(b.blockEnd[k] - b.blockStart[k])
             let link = Int(b.blockLinkBytes[k])
-            // Link lists and link-heavy fragments are navigation wherever they sit.
-            if link * 2 > len && kind != .heading { continue }
+            let density = Double(link) / Double(max(1, len))
+            let q: Quality
+            if density > HTMLContentSelector.badLinkDensity && kind != .heading { q = .bad }
+            else if Double(len - link) >= HTMLContentSelector.goodLength { q = .good }
+            else { q = .short }
+            picked.append(k); quality.append(q)
+        }
+        // Context: nearest non-short class on each side (edges count as bad).
+        // Without any good block the container is all short text (a poem, a recipe, a product
+        // page): then the edges count as good, so short blocks stay unless links surround them.
+        let m = picked.count
+        let edge: Quality = quality.contains(.good) ? .bad : .good
+        var prev = [Quality](repeating: .bad, count: m)
+        var next = [Quality](repeating: .bad, count: m)
+        var last = edge
+        for j in 0..<m { prev[j] = last; if quality[j] != .short { last = quality[j] } }
+        last = edge
+        for j in stride(from: m - 1, through: 0, by: -1) { next[j] = last; if quality[j] != .short { last = quality[j] } }
+        var out: [UInt8] = []
+        out.reserveCapacity(b.text.count / 2)
+        var lastRow: Int32 = -1
+        for j in 0..<m {
+            let k = picked[j]
+            let kind = b.blockKind[k]
+            let len = Int(b.blockEnd[k] - b.blockStart[k])
+            if getenv("QALL") == nil {
+            switch quality[j] {
+            case .bad: continue
+            case .good: break
+            case .short:
+                if prev[j] == .bad && next[j] == .bad { continue }
+                if prev[j] != next[j] && kind != .heading && Double(len) < HTMLContentSelector.nearGoodLength { continue }
+            }
+            }
+            let s = Int(b.blockStart[k]), e = Int(b.blockEnd[k])
             if kind == .cell && b.blockRow[k] == lastRow && lastRow >= 0 {
                 if out.last == 10 { out.removeLast() }
                 out.append(contentsOf: Array(" | ".utf8))

@@ -7,14 +7,15 @@ struct HTMLCues {
         var negative = false   // boilerplate words: nav, footer, share, cookie, ...
         var positive = false   // content words: article, content, entry, post, ...
         var weakNegative = false  // header, meta, byline, ...: only lowers the score
+        var strong = false     // entry-content, article-body, ...: the usual main-text wrappers
     }
 
-    private enum Kind: UInt8 { case negative, positive, weakNegative }
+    private enum Kind: UInt8 { case negative, positive, weakNegative, strong }
 
     private static let exact: [UInt64: Kind] = {
         var t: [UInt64: Kind] = [:]
         for w in ["nav", "navi", "navbar", "navigation", "menu", "menus", "submenu", "breadcrumb",
-                  "breadcrumbs", "crumbs", "footer", "sidebar", "widget", "widgets", "share", "sharing",
+                  "breadcrumbs", "crumbs", "footer", "sidebar", "share", "sharing",
                   "shares", "social", "socials", "related", "comment", "comments", "cookie", "cookies",
                   "consent", "gdpr", "banner", "newsletter", "subscribe", "subscription", "promo",
                   "ad", "ads", "advert", "adverts", "advertisement", "advertising", "sponsor", "sponsored",
@@ -32,6 +33,15 @@ struct HTMLCues {
                   "richtext", "maincontent", "page"] {
             t[key(w)] = .positive
         }
+        for w in ["entry-content", "post-content", "article-content", "article-body", "articlebody",
+                  "post-body", "story-body", "entry-body", "post-entry", "article-text", "story-content",
+                  "main-content", "page-content", "content-main", "blog-content", "post-text",
+                  "entry-text", "news-content", "news-text", "article-main", "body-text", "single-content",
+                  "article-detail", "content-body", "text-content", "article-inner", "post-inner",
+                  "postcontent", "entrycontent", "articlecontent", "storycontent", "post-article",
+                  "artikel-text", "article-container", "mw-content-text"] {
+            t[key(w)] = .strong
+        }
         for w in ["header", "head", "meta", "byline", "info", "date", "dateline", "author", "caption",
                   "credit", "credits", "extra", "aside", "contact", "footnote", "footnotes", "media",
                   "share-links", "links", "list", "more", "box", "teaserbox"] {
@@ -43,7 +53,7 @@ struct HTMLCues {
     /// Prefixes that mark boilerplate whatever follows (`commentlist`, `sidebarleft`, `socialicons`).
     private static let negativeStems: [[UInt8]] = [
         "comment", "sidebar", "footer", "breadcrumb", "cookie", "newsletter", "advert", "sponsor",
-        "widget", "social", "share", "related", "promo", "navbar", "navigation", "pagination",
+        "social", "share", "related", "promo", "navbar", "navigation", "pagination",
         "consent", "banner", "subscri", "disqus", "outbrain", "taboola", "popup",
     ].map { Array($0.utf8) }
 
@@ -109,6 +119,7 @@ struct HTMLCues {
         case .negative: result.negative = true
         case .positive: result.positive = true
         case .weakNegative: result.weakNegative = true
+        case .strong: result.strong = true; result.positive = true
         }
     }
 

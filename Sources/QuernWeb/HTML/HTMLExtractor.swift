@@ -306,11 +306,12 @@ struct HTMLPageBuilder {
         if let r = token.range(.role) { roleCues(bytes, r, &cues) }
         if let r = token.range(.itemprop) {
             let v = string(bytes, r)
-            if v.contains("articleBody") || v.contains("text") { cues.positive = true; flags |= NodeFlag.articleBody }
+            if v.contains("articleBody") || v.contains("text") { cues.positive = true; flags |= NodeFlag.articleBody | NodeFlag.strong }
         }
         if cues.negative { flags |= NodeFlag.negative }
         if cues.positive { flags |= NodeFlag.positive }
         if cues.weakNegative { flags |= NodeFlag.weakNegative }
+        if cues.strong || tag == .article { flags |= NodeFlag.strong }
         var node = top.node
         let needsNode = tag.isBlock || flags != 0
         if needsNode && !dropped {
@@ -522,4 +523,5 @@ enum NodeFlag {
     static let positive: UInt8 = 2
     static let weakNegative: UInt8 = 4
     static let articleBody: UInt8 = 8
+    static let strong: UInt8 = 16
 }
