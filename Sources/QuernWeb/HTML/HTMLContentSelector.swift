@@ -210,8 +210,10 @@ struct HTMLContentSelector {
             case .bad: continue
             case .good: break
             case .short:
-                if prev[j] == .bad && next[j] == .bad { continue }
-                if prev[j] != next[j] && kind != .heading && Double(len) < HTMLContentSelector.nearGoodLength { continue }
+                // A heading belongs to what follows it; other short text to both sides.
+                if kind == .heading { if next[j] == .bad { continue } }
+                else if prev[j] == .bad && next[j] == .bad { continue }
+                else if prev[j] != next[j] && Double(len) < HTMLContentSelector.nearGoodLength { continue }
             }
             }
             let s = Int(b.blockStart[k]), e = Int(b.blockEnd[k])

@@ -25,7 +25,7 @@ struct HTMLCues {
                   "print", "reply", "replies", "respond", "shoutbox", "trending", "popular", "mostread",
                   "teaser", "teasers", "offcanvas", "dropdown", "cta", "follow", "donate",
                   "adsense", "dfp", "paywall", "author-bio", "authorbox", "bio", "tools", "utility",
-                  "searchform", "search", "jump", "sitemap", "captcha"] {
+                  "searchform", "search", "jump", "sitemap", "captcha", "caption", "credit", "credits", "wp-caption"] {
             t[key(w)] = .negative
         }
         for w in ["article", "articles", "content", "entry", "post", "main", "body", "text", "story",
@@ -42,8 +42,7 @@ struct HTMLCues {
                   "artikel-text", "article-container", "mw-content-text"] {
             t[key(w)] = .strong
         }
-        for w in ["header", "head", "meta", "byline", "info", "date", "dateline", "author", "caption",
-                  "credit", "credits", "extra", "aside", "contact", "footnote", "footnotes", "media",
+        for w in ["header", "head", "meta", "byline", "info", "date", "dateline", "author", "extra", "aside", "contact", "footnote", "footnotes", "media",
                   "share-links", "links", "list", "more", "box", "teaserbox"] {
             t[key(w)] = .weakNegative
         }

@@ -45,7 +45,7 @@ public enum HTMLTag: UInt8, Sendable, CaseIterable {
         case .head, .script, .style, .noscript, .template, .iframe, .svg, .math, .canvas, .object,
              .embed, .button, .select, .option, .optgroup, .textarea, .datalist, .input, .video,
              .audio, .map, .frameset, .noframes, .noembed, .dialog, .progress, .meter, .output,
-             .xmp, .plaintext, .portal, .picture:
+             .xmp, .plaintext, .portal, .picture, .figcaption:
             return true
         default: return false
         }
