@@ -157,6 +157,7 @@ struct HTMLContentSelector {
     static let badLinkDensity = tune("QB", 0.33)
     static let nearGoodLength = tune("QN", 40)
     static let strongShare = tune("QT", 0.5)
+    static let strongLinkDensity = tune("QL", 0.33)
 
     enum Quality { case good, bad, short }
 
@@ -182,7 +183,8 @@ struct HTMLContentSelector {
             let link = Int(b.blockLinkBytes[k])
             let density = Double(link) / Double(max(1, len))
             let q: Quality
-            if density > HTMLContentSelector.badLinkDensity && kind != .heading { q = .bad }
+            if density > (strongChosen ? HTMLContentSelector.strongLinkDensity : HTMLContentSelector.badLinkDensity)
+                && kind != .heading { q = .bad }
             else if Double(len - link) >= HTMLContentSelector.goodLength { q = .good }
             else { q = .short }
             picked.append(k); quality.append(q)

@@ -32,8 +32,7 @@ public enum HTMLTag: UInt8, Sendable, CaseIterable {
     /// Elements whose content the tokenizer passes through as raw text up to the matching end tag.
     public var isRawText: Bool {
         switch self {
-        case .script, .style, .textarea, .title, .xmp, .iframe, .noembed, .noframes, .noscript,
-             .plaintext:
+        case .script, .style, .textarea, .title, .xmp, .iframe, .noembed, .noframes, .plaintext:
             return true
         default: return false
         }
@@ -42,7 +41,7 @@ public enum HTMLTag: UInt8, Sendable, CaseIterable {
     /// Elements whose whole subtree is never text content.
     public var isDropped: Bool {
         switch self {
-        case .head, .script, .style, .noscript, .template, .iframe, .svg, .math, .canvas, .object,
+        case .head, .script, .style, .template, .iframe, .svg, .math, .canvas, .object,
              .embed, .button, .select, .option, .optgroup, .textarea, .datalist, .input, .video,
              .audio, .map, .frameset, .noframes, .noembed, .dialog, .progress, .meter, .output,
              .xmp, .plaintext, .portal, .picture, .figcaption:
@@ -58,7 +57,7 @@ public enum HTMLTag: UInt8, Sendable, CaseIterable {
              .form, .address, .center, .details, .summary, .figure, .figcaption, .fieldset, .legend,
              .hgroup, .search, .p, .h1, .h2, .h3, .h4, .h5, .h6, .blockquote, .pre, .ul, .ol, .li,
              .dl, .dt, .dd, .hr, .table, .caption, .thead, .tbody, .tfoot, .tr, .td, .th, .custom,
-             .title, .dialog, .frameset:
+             .title, .dialog, .frameset, .noscript:
             return true
         default: return false
         }
