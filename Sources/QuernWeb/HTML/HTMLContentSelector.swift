@@ -158,6 +158,7 @@ struct HTMLContentSelector {
     static let nearGoodLength = tune("QN", 40)
     static let strongShare = tune("QT", 0.5)
     static let strongLinkDensity = tune("QL", 0.33)
+    static let listingDensity = tune("QD", 0.5)
 
     enum Quality { case good, bad, short }
 
@@ -172,6 +173,15 @@ struct HTMLContentSelector {
         if chosen + 1 < n {
             for node in (chosen + 1)..<n { under[node] = under[Int(b.nodeParent[node])] }
         }
+        // A container that is mostly links (an index, a listing, a link blog) is what the page
+        // is about: there, links do not make a block bad.
+        var containerText = 0, containerLinks = 0
+        for k in 0..<b.blockNode.count where under[Int(b.blockNode[k])] && !removed[Int(b.blockNode[k])] {
+            containerText += Int(b.blockEnd[k] - b.blockStart[k])
+            containerLinks += Int(b.blockLinkBytes[k])
+        }
+        let listing = Double(containerLinks) > HTMLContentSelector.listingDensity * Double(max(1, containerText))
+        let badDensity = listing ? 1.5 : (strongChosen ? HTMLContentSelector.strongLinkDensity : HTMLContentSelector.badLinkDensity)
         var picked: [Int] = []
         var quality: [Quality] = []
         for k in 0..<b.blockNode.count {
@@ -183,8 +193,7 @@ struct HTMLContentSelector {
             let link = Int(b.blockLinkBytes[k])
             let density = Double(link) / Double(max(1, len))
             let q: Quality
-            if density > (strongChosen ? HTMLContentSelector.strongLinkDensity : HTMLContentSelector.badLinkDensity)
-                && kind != .heading { q = .bad }
+            if density > badDensity && kind != .heading { q = .bad }
             else if Double(len - link) >= HTMLContentSelector.goodLength { q = .good }
             else { q = .short }
             picked.append(k); quality.append(q)
@@ -200,6 +209,15 @@ struct HTMLContentSelector {
         for j in 0..<m { prev[j] = last; if quality[j] != .short { last = quality[j] } }
         last = edge
         for j in stride(from: m - 1, through: 0, by: -1) { next[j] = last; if quality[j] != .short { last = quality[j] } }
+        if getenv("QDBG") != nil {
+            for j in 0..<m {
+                let k = picked[j]
+                var chain = ""
+                var c = Int(b.blockNode[k])
+                while c >= 0 { chain += "\(c):\(b.nodeTag[c])\(removed[c] ? "X" : "") "; c = Int(b.nodeParent[c]) }
+                print("BLOCK", quality[j], prev[j], next[j], b.blockKind[k], String(decoding: b.text[Int(b.blockStart[k])..<min(Int(b.blockEnd[k]), Int(b.blockStart[k]) + 60)], as: UTF8.self), "|", chain)
+            }
+        }
         var out: [UInt8] = []
         out.reserveCapacity(b.text.count / 2)
         var lastRow: Int32 = -1
