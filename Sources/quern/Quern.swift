@@ -10,5 +10,6 @@ struct Quern: ParsableCommand {
             decoded on all cores), zstd or xz; the format is found from the file's first bytes. \
             Use - for standard input.
             """,
-        subcommands: [Cat.self, Stats.self, Count.self, Encode.self, Decode.self, TokenizerGroup.self])
+        subcommands: [Cat.self, Stats.self, Count.self, Encode.self, Decode.self, TokenizerGroup.self,
+                      ExtractGroup.self, WarcGroup.self])
 }

@@ -1,0 +1,253 @@
+import Glibc
+/// Pass 2: decides which blocks are main content.
+///
+/// 1. Boilerplate containers are removed: by tag (nav, aside, footer, menu, form, header outside
+///    an article) and by class/id/role cues (negative words without a positive one), except on
+///    html/body/main/article and except when the container holds most of the page's prose
+///    (a `class="has-sidebar"` wrapper or an ASP.NET page-wide form is not boilerplate).
+/// 2. Every remaining block gets a content weight: its non-link text, scaled down by link
+///    density and up for sentence-like paragraphs, with class cues of its ancestors.
+/// 3. The main container is the deepest node that still holds a fixed share of the total weight
+///    (a descent from the root: each step goes to the one child that keeps the share).
+/// 4. Blocks under that container are written, dropping link lists and short link-heavy lines.
+struct HTMLContentSelector {
+    let b: HTMLPageBuilder
+    var removed: [Bool]
+    var weight: [Double]
+    var chosen: Int
+    var strongChosen = false
+
+    /// Share of the page's content weight the chosen container must hold.
+    static let share: Double = { if let v = getenv("QS"), let d = Double(String(cString: v)) { return d }; return 0.62 }()
+
+    init(_ builder: HTMLPageBuilder) {
+        b = builder
+        let n = b.nodeTag.count
+        let blocks = b.blockNode.count
+        var rawText = [Int](repeating: 0, count: n)
+        var rawLink = [Int](repeating: 0, count: n)
+        for k in 0..<blocks {
+            let node = Int(b.blockNode[k])
+            rawText[node] += Int(b.blockEnd[k] - b.blockStart[k])
+            rawLink[node] += Int(b.blockLinkBytes[k])
+        }
+        // Children have larger indices than parents: one backward sweep sums subtrees.
+        if n > 1 {
+            for node in stride(from: n - 1, through: 1, by: -1) {
+                let p = Int(b.nodeParent[node])
+                rawText[p] += rawText[node]
+                rawLink[p] += rawLink[node]
+            }
+        }
+        let total = max(1, rawText[0])
+        let totalProse = max(1, rawText[0] - rawLink[0])
+
+        // 1. Removal, top-down (a parent comes before its children).
+        removed = [Bool](repeating: false, count: n)
+        var inArticle = [Bool](repeating: false, count: n)
+        for node in 1..<max(1, n) {
+            let p = Int(b.nodeParent[node])
+            let tag = b.nodeTag[node]
+            let flags = b.nodeFlags[node]
+            inArticle[node] = inArticle[p] || tag == .article || tag == .main
+                || flags & NodeFlag.articleBody != 0
+            if removed[p] { removed[node] = true; continue }
+            var boiler = false
+            switch tag {
+            case .nav, .aside, .menu, .form, .footer, .dialog: boiler = true
+            case .header: boiler = !inArticle[p]
+            case .article, .main, .body, .html: boiler = false
+            default:
+                boiler = flags & NodeFlag.negative != 0 && flags & NodeFlag.positive == 0
+            }
+            if tag == .article || tag == .main { boiler = false }
+            if boiler {
+                // A container with most of the page's prose is the page, whatever its name says.
+                let prose = rawText[node] - rawLink[node]
+                if Double(prose) > 0.5 * Double(totalProse) && tag != .nav {
+                    boiler = false
+                }
+            }
+            removed[node] = boiler
+        }
+        _ = total
+
+        // 2. Weights.
+        weight = [Double](repeating: 0, count: n)
+        for k in 0..<blocks {
+            let node = Int(b.blockNode[k])
+            if removed[node] { continue }
+            weight[node] += HTMLContentSelector.blockWeight(b, k)
+        }
+        for node in stride(from: n - 1, through: 1, by: -1) where !removed[node] {
+            weight[Int(b.nodeParent[node])] += weight[node]
+        }
+
+        // 3. Descent.
+        var current = 0
+        let goal = weight[0] * HTMLContentSelector.share
+        if weight[0] > 0 {
+            var children = [[Int32]](repeating: [], count: n)
+            for node in 1..<n where !removed[node] { children[Int(b.nodeParent[node])].append(Int32(node)) }
+            while true {
+                var best = -1
+                var bestWeight = 0.0
+                for c in children[current] where weight[Int(c)] > bestWeight {
+                    best = Int(c); bestWeight = weight[Int(c)]
+                }
+                if best < 0 || bestWeight < goal { break }
+                current = best
+            }
+        }
+        // A known main-text wrapper (entry-content, articleBody, <article>) wins over the
+        // descent when it is on the descent's path and holds a fair part of the weight, or when
+        // it holds much of the page on its own.
+        var strongBest = -1
+        for node in 1..<max(1, n) where !removed[node] && b.nodeFlags[node] & NodeFlag.strong != 0 {
+            if strongBest < 0 || weight[node] > weight[strongBest] { strongBest = node }
+        }
+        var strongPicked = false
+        if strongBest > 0 && weight[strongBest] > 0 {
+            let parents = builder.nodeParent
+            func isAncestor(_ a: Int, of x: Int) -> Bool {
+                var c = x
+                while c > a { c = Int(parents[c]) }
+                return c == a
+            }
+            let sw = weight[strongBest]
+            if isAncestor(strongBest, of: current)
+                || (isAncestor(current, of: strongBest) && sw >= HTMLContentSelector.strongShare * weight[current])
+                || sw >= 0.4 * weight[0] {
+                current = strongBest
+                strongPicked = true
+            }
+        }
+        chosen = current
+        strongChosen = strongPicked
+        if getenv("QDBG") != nil {
+            var c = current
+            while c >= 0 { print("chosen chain", c, b.nodeTag[c], weight[c], removed[c], b.nodeFlags[c]); c = Int(b.nodeParent[c]) }
+        }
+        if getenv("QALL") != nil { chosen = 0; for i in 0..<n { removed[i] = false } }
+    }
+
+    /// Content weight of one block: prose bytes (text minus link text), counted more when the
+    /// block reads like sentences, less when most of it is links or it is a short fragment.
+    static func blockWeight(_ b: HTMLPageBuilder, _ k: Int) -> Double {
+        let len = Int(b.blockEnd[k] - b.blockStart[k])
+        let link = Int(b.blockLinkBytes[k])
+        if len == 0 { return 0 }
+        let density = Double(link) / Double(len)
+        if density > 0.5 { return 0 }
+        var w = Double(len - link)
+        if len < 25 { w *= 0.3 }
+        switch b.blockKind[k] {
+        case .paragraph: w *= 1.5
+        case .heading: w *= 0.5
+        default: break
+        }
+        return w * (1 - density)
+    }
+
+    static func tune(_ name: String, _ d: Double) -> Double {
+        if let v = getenv(name), let x = Double(String(cString: v)) { return x }
+        return d
+    }
+    static let goodLength = tune("QG", 140)
+    static let badLinkDensity = tune("QB", 0.33)
+    static let nearGoodLength = tune("QN", 40)
+    static let strongShare = tune("QT", 0.5)
+    static let strongLinkDensity = tune("QL", 0.33)
+    static let listingDensity = tune("QD", 0.5)
+
+    enum Quality { case good, bad, short }
+
+    /// The main text: blocks under the chosen container, one per line. Blocks are first classed
+    /// (jusText's idea): good = long prose with few links, bad = link-heavy, short = the rest.
+    /// Short blocks then take their class from the nearest classed neighbours: between bad
+    /// neighbours (or the container edge) they are dropped; next to good content they stay.
+    func render(includeTables: Bool) -> [UInt8] {
+        let n = b.nodeTag.count
+        var under = [Bool](repeating: false, count: n)
+        under[chosen] = true
+        if chosen + 1 < n {
+            for node in (chosen + 1)..<n { under[node] = under[Int(b.nodeParent[node])] }
+        }
+        // A container that is mostly links (an index, a listing, a link blog) is what the page
+        // is about: there, links do not make a block bad.
+        var containerText = 0, containerLinks = 0
+        for k in 0..<b.blockNode.count where under[Int(b.blockNode[k])] && !removed[Int(b.blockNode[k])] {
+            containerText += Int(b.blockEnd[k] - b.blockStart[k])
+            containerLinks += Int(b.blockLinkBytes[k])
+        }
+        let listing = Double(containerLinks) > HTMLContentSelector.listingDensity * Double(max(1, containerText))
+        let badDensity = listing ? 1.5 : (strongChosen ? HTMLContentSelector.strongLinkDensity : HTMLContentSelector.badLinkDensity)
+        var picked: [Int] = []
+        var quality: [Quality] = []
+        for k in 0..<b.blockNode.count {
+            let node = Int(b.blockNode[k])
+            if !under[node] || removed[node] { continue }
+            let kind = b.blockKind[k]
+            if kind == .cell && !includeTables { continue }
+            let len = Int(b.blockEnd[k] - b.blockStart[k])
+            let link = Int(b.blockLinkBytes[k])
+            let density = Double(link) / Double(max(1, len))
+            let q: Quality
+            if density > badDensity && kind != .heading { q = .bad }
+            else if Double(len - link) >= HTMLContentSelector.goodLength { q = .good }
+            else { q = .short }
+            picked.append(k); quality.append(q)
+        }
+        // Context: nearest non-short class on each side (edges count as bad).
+        // Without any good block the container is all short text (a poem, a recipe, a product
+        // page): then the edges count as good, so short blocks stay unless links surround them.
+        let m = picked.count
+        let edge: Quality = quality.contains(.good) ? .bad : .good
+        var prev = [Quality](repeating: .bad, count: m)
+        var next = [Quality](repeating: .bad, count: m)
+        var last = edge
+        for j in 0..<m { prev[j] = last; if quality[j] != .short { last = quality[j] } }
+        last = edge
+        for j in stride(from: m - 1, through: 0, by: -1) { next[j] = last; if quality[j] != .short { last = quality[j] } }
+        if getenv("QDBG") != nil {
+            for j in 0..<m {
+                let k = picked[j]
+                var chain = ""
+                var c = Int(b.blockNode[k])
+                while c >= 0 { chain += "\(c):\(b.nodeTag[c])\(removed[c] ? "X" : "") "; c = Int(b.nodeParent[c]) }
+                print("BLOCK", quality[j], prev[j], next[j], b.blockKind[k], String(decoding: b.text[Int(b.blockStart[k])..<min(Int(b.blockEnd[k]), Int(b.blockStart[k]) + 60)], as: UTF8.self), "|", chain)
+            }
+        }
+        var out: [UInt8] = []
+        out.reserveCapacity(b.text.count / 2)
+        var lastRow: Int32 = -1
+        for j in 0..<m {
+            let k = picked[j]
+            let kind = b.blockKind[k]
+            let len = Int(b.blockEnd[k] - b.blockStart[k])
+            if getenv("QALL") == nil {
+            switch quality[j] {
+            case .bad: continue
+            case .good: break
+            case .short:
+                // A heading belongs to what follows it; other short text to both sides.
+                if kind == .heading { if next[j] == .bad { continue } }
+                else if prev[j] == .bad && next[j] == .bad { continue }
+                else if prev[j] != next[j] && Double(len) < HTMLContentSelector.nearGoodLength { continue }
+            }
+            }
+            let s = Int(b.blockStart[k]), e = Int(b.blockEnd[k])
+            if kind == .cell && b.blockRow[k] == lastRow && lastRow >= 0 {
+                if out.last == 10 { out.removeLast() }
+                out.append(contentsOf: Array(" | ".utf8))
+            } else if kind == .listItem {
+                out.append(contentsOf: Array("- ".utf8))
+            }
+            lastRow = kind == .cell ? b.blockRow[k] : -1
+            out.append(contentsOf: b.text[s..<e])
+            out.append(10)
+        }
+        if out.last == 10 { out.removeLast() }
+        return out
+    }
+}

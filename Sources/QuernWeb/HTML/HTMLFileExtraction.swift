@@ -1,0 +1,77 @@
+import QuernIO
+
+/// `quern extract html`: standalone HTML files (plain or compressed) to main text, on all cores,
+/// in input order.
+public enum HTMLFileExtraction {
+    /// Output of one file: the rendered output bytes, or the error that stopped it.
+    struct Outcome: Sendable {
+        var output: [UInt8]
+        var error: String?
+    }
+
+    /// Reads a whole (decompressed) file, at most `limit` bytes; the rest is skipped and the
+    /// extractor's input cap flags the page.
+    public static func readAll(_ path: String, limit: Int) throws -> [UInt8] {
+        let reader = try Input.open(path, threads: 1)
+        var bytes: [UInt8] = []
+        while let chunk = try reader.nextChunk() {
+            if bytes.count < limit { bytes.append(contentsOf: chunk.prefix(limit - bytes.count + 1)) }
+        }
+        return bytes
+    }
+
+    /// UTF-8 as it is when valid; otherwise invalid sequences become U+FFFD.
+    public static func utf8(_ bytes: [UInt8]) -> [UInt8] {
+        let valid = bytes.withUnsafeBufferPointer { UTF8Validation.isValid($0) }
+        return valid ? bytes : Array(String(decoding: bytes, as: UTF8.self).utf8)
+    }
+
+    /// Extracts one file into its output form: JSON line `{"path","title","text"}` or the text
+    /// followed by a newline.
+    public static func render(path: String, html: [UInt8], extractor: HTMLExtractor, jsonl: Bool) -> [UInt8] {
+        let page = html.withUnsafeBufferPointer { extractor.extract(utf8: $0) }
+        var out: [UInt8] = []
+        if jsonl {
+            var object = JSONObject()
+            object.append("path", .string(path))
+            object.append("title", page.title.map { .string($0) } ?? .null)
+            object.append("text", .string(page.text))
+            if let date = page.date { object.append("date", .string(date)) }
+            if let language = page.language { object.append("language", .string(language)) }
+            JSONValue.writeObject(object, to: &out)
+            out.append(10)
+        } else {
+            out.append(contentsOf: page.text.utf8)
+            if !page.text.isEmpty { out.append(10) }
+        }
+        return out
+    }
+
+    /// Runs over `paths` with `threads` workers; returns the number of files that failed (each
+    /// reported on stderr with its path).
+    public static func run(paths: [String], options: HTMLExtractionOptions, jsonl: Bool, threads: Int,
+                           to writer: ByteWriter) throws -> Int {
+        let extractor = HTMLExtractor(options: options)
+        let queue = OrderedWorkQueue<Outcome>()
+        var failures = 0
+        func take() throws {
+            guard let outcome = queue.next() else { return }
+            if let error = outcome.error { StandardError.write("quern: \(error)\n"); failures += 1 }
+            if !outcome.output.isEmpty { try writer.write(outcome.output) }
+        }
+        let limit = options.maxInputBytes
+        for path in paths {
+            queue.submit {
+                do {
+                    let html = utf8(try readAll(path, limit: limit))
+                    return Outcome(output: render(path: path, html: html, extractor: extractor, jsonl: jsonl))
+                } catch {
+                    return Outcome(output: [], error: "\(error)")
+                }
+            }
+            while queue.inFlight >= 2 * max(1, threads) { try take() }
+        }
+        while queue.inFlight > 0 { try take() }
+        return failures
+    }
+}
