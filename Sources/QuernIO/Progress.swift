@@ -23,7 +23,8 @@ public final class Progress {
         started = Progress.now()
     }
 
-    static func now() -> Double {
+    /// Monotonic seconds, for timing a job.
+    public static func now() -> Double {
         var ts = timespec()
         clock_gettime(CLOCK_MONOTONIC, &ts)
         return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9

@@ -6,7 +6,7 @@ struct ExtractGroup: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "extract",
         abstract: "Extract main text from web content.",
-        subcommands: [ExtractHTML.self])
+        subcommands: [ExtractHTML.self, ExtractWeb.self])
 }
 
 struct ExtractHTML: ParsableCommand {
