@@ -178,14 +178,8 @@ public enum WebExtraction {
 
         for path in inputs {
             let size = storedSize(path)
-            let reader: WebArchiveReader
-            do {
-                reader = try WebArchiveReader(path: path, maxBlockBytes: options.html.maxInputBytes * 8)
-            } catch let error as QuernIOError {
-                note(error, in: &report, options: options, onIssue: onIssue)
-                report.archive.issues[.corruptStream, default: 0] += 1
-                continue
-            }
+            // An input that cannot be opened is the caller's mistake, not damage: stop.
+            let reader = try WebArchiveReader(path: path, maxBlockBytes: options.html.maxInputBytes * 8)
             reader.onIssue = { _, error in note(error, in: &report, options: options, onIssue: onIssue) }
             var batch: [WebRecord] = []
             var batchBytes = 0

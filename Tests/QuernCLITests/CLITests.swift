@@ -252,4 +252,44 @@ final class CLITests: XCTestCase {
         let bad = try Self.quern(["tokenizer", "train", "--mode", "bytes", book, "-o", prefix])
         XCTAssertNotEqual(bad.status, 0)
     }
+
+    /// `quern extract web`: a compressed JSONL the warcio-independent reader of Quern reads back,
+    /// a report that adds up, damage reported on stderr with file and offset, nothing left at the
+    /// output path when the job fails.
+    func testExtractWebWritesDocumentsAndAReport() throws {
+        let warc = try TestSupport.corpora("web/resiliparse__warcfile.warc.gz")
+        let out = scratch.appendingPathComponent("web.jsonl.zst").path
+        let reportPath = scratch.appendingPathComponent("report.json").path
+        let r = try Self.quern(["extract", "web", warc, "-o", out, "--report", reportPath])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stderr.contains("extract web: 1 file, 50 records"), r.stderr)
+        let lines = try Self.system("zstd -dc '\(out)'").split(separator: 0x0A)
+        let report = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: reportPath))) as? [String: Any]
+        XCTAssertEqual(report?["documents"] as? Int, lines.count)
+        let records = (report?["archive"] as? [String: Any])?["records"] as? [String: Any]
+        XCTAssertEqual(records?["response"] as? Int, 16)
+        for line in lines {
+            let object = try JSONSerialization.jsonObject(with: Data(line)) as? [String: Any]
+            XCTAssertEqual(object?["source"] as? String, "web")
+            XCTAssertTrue((object?["id"] as? String)?.hasPrefix("urn:uuid:") == true)
+            XCTAssertNotNil(object?["url"] as? String)
+        }
+
+        // A copy cut in the middle of its last member: reported, the rest extracted, exit 0.
+        let bytes = Array(try Data(contentsOf: URL(fileURLWithPath: warc)))
+        let cut = scratch.appendingPathComponent("cut.warc.gz").path
+        try Data(bytes[..<(bytes.count - 200)]).write(to: URL(fileURLWithPath: cut))
+        let damaged = try Self.quern(["extract", "web", cut, "-o", scratch.appendingPathComponent("cut.jsonl").path])
+        XCTAssertEqual(damaged.status, 0, damaged.stderr)
+        XCTAssertTrue(damaged.stderr.contains(cut) && damaged.stderr.contains("offset"), damaged.stderr)
+        XCTAssertTrue(damaged.stderr.contains("1 damaged"), damaged.stderr)
+
+        // A missing input: an error naming it, and no output file.
+        let missing = scratch.appendingPathComponent("missing.warc.gz").path
+        let none = scratch.appendingPathComponent("none.jsonl").path
+        let failed = try Self.quern(["extract", "web", missing, "-o", none])
+        XCTAssertTrue(failed.stderr.contains("missing.warc.gz"), failed.stderr)
+        XCTAssertNotEqual(failed.status, 0)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: none))
+    }
 }
