@@ -26,6 +26,8 @@ let package = Package(
                        providers: [.apt(["liblzma-dev"])]),
         .systemLibrary(name: "CZstd", path: "Sources/CZstd", pkgConfig: "libzstd",
                        providers: [.apt(["libzstd-dev"])]),
+        .systemLibrary(name: "CIsal", path: "Sources/CIsal", pkgConfig: "libisal",
+                       providers: [.apt(["libisal-dev"])]),
         .systemLibrary(name: "CLibXML2", path: "Sources/CLibXML2", pkgConfig: "libxml-2.0",
                        providers: [.apt(["libxml2-dev"])]),
         .systemLibrary(name: "CBLAS", path: "Sources/CBLAS",
@@ -36,7 +38,7 @@ let package = Package(
                 linkerSettings: [.linkedLibrary("icuuc"), .linkedLibrary("icudata")]),
 
         // Stage 0: bytes. Codecs, streaming readers/writers, documents, JSONL, parallel helpers.
-        .target(name: "QuernIO", dependencies: ["CZlib", "CBzip2", "CLzma", "CZstd"]),
+        .target(name: "QuernIO", dependencies: ["CZlib", "CBzip2", "CLzma", "CZstd", "CIsal"]),
 
         // Stage 1: web extraction. WARC/ARC/WET records, HTTP, charsets (ICU converters), a
         // byte-level HTML tokenizer and the main-content extractor.
