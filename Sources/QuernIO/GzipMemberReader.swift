@@ -89,8 +89,8 @@ public final class GzipMemberReader {
                 input.consume(bytes.count)
                 continue
             }
-            // A member header: 1f 8b, method 8 (deflate), no reserved flag bits. Scan for the
-            // first 0x1f with memchr-like speed (firstIndex over a buffer compiles to a tight loop).
+            // A member header: 1f 8b, method 8 (deflate), no reserved flag bits. In a well-formed
+            // file the header is right here (i = 0); the byte-by-byte scan only runs over garbage.
             var i = 0
             let n = bytes.count
             var found = -1
