@@ -28,6 +28,8 @@ let package = Package(
                        providers: [.apt(["libzstd-dev"])]),
         .systemLibrary(name: "CIsal", path: "Sources/CIsal", pkgConfig: "libisal",
                        providers: [.apt(["libisal-dev"])]),
+        .systemLibrary(name: "CBrotli", path: "Sources/CBrotli", pkgConfig: "libbrotlidec",
+                       providers: [.apt(["libbrotli-dev"])]),
         .systemLibrary(name: "CLibXML2", path: "Sources/CLibXML2", pkgConfig: "libxml-2.0",
                        providers: [.apt(["libxml2-dev"])]),
         .systemLibrary(name: "CBLAS", path: "Sources/CBLAS",
@@ -42,7 +44,7 @@ let package = Package(
 
         // Stage 1: web extraction. WARC/ARC/WET records, HTTP, charsets (ICU converters), a
         // byte-level HTML tokenizer and the main-content extractor.
-        .target(name: "QuernWeb", dependencies: ["QuernIO", "CICU", "CZlib"]),
+        .target(name: "QuernWeb", dependencies: ["QuernIO", "CICU", "CZlib", "CBrotli"]),
 
         // Stage 3: tokenizers. Training (LLaMA's SentencePiece-BPE recipe, byte-level BPE), exact
         // encoding for SentencePiece .model, HF tokenizer.json and tiktoken rank files.

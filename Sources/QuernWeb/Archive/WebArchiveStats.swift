@@ -32,7 +32,6 @@ public enum WebSkipReason: String, Sendable, CaseIterable {
     case nonHTML = "non-html payload"
     case httpStatus = "http status not 2xx"
     case malformedHTTP = "malformed http"
-    case contentEncodingBr = "content-encoding br"
     case contentEncodingOther = "content-encoding other"
     case bodyTooLarge = "body too large"
     /// The block exceeded the reader's `maxBlockBytes` and was not read.
@@ -84,7 +83,7 @@ public enum WebContent: Sendable {
             } catch {
                 switch error {
                 case .malformed: return .skip(.malformedHTTP)
-                case .unsupportedEncoding(let e): return .skip(e == "br" ? .contentEncodingBr : .contentEncodingOther)
+                case .unsupportedEncoding: return .skip(.contentEncodingOther)
                 case .bodyTooLarge: return .skip(.bodyTooLarge)
                 }
             }
