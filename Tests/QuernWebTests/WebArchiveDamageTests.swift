@@ -176,6 +176,26 @@ final class WebArchiveDamageTests: XCTestCase {
         check(read, missing: [], issues: [.garbage])
     }
 
+    /// One flipped byte anywhere in a plain WARC costs at most the record it lands in.
+    func testRandomFlipsInPlainWARC() throws {
+        var generator = SystemRandomNumberGenerator()
+        for round in 0..<40 {
+            var bytes = plainBytes
+            // Half the rounds hit the header lines or the separators, where damage matters.
+            let k = Int.random(in: 0..<50, using: &generator)
+            let at = round % 2 == 0 ? Int.random(in: 0..<plainBytes.count, using: &generator)
+                : plainOffsets[k] + Int.random(in: 0..<300, using: &generator)
+            bytes[at] ^= UInt8.random(in: 1...255, using: &generator)
+            let read = try WebArchiveReaderTests.readAll(try write(bytes, "flip\(round).warc"))
+            let hit = plainOffsets.lastIndex { $0 <= at }!
+            let ids = Set(read.records.map(\.recordID))
+            for (i, r) in reference.enumerated() where i != hit {
+                XCTAssertTrue(ids.contains(r.recordID), "round \(round): flip at \(at) in record \(hit) lost record \(i)")
+            }
+            XCTAssertLessThanOrEqual(read.issues.count, 2, "round \(round): \(read.issues.map { "\($0.1)" })")
+        }
+    }
+
     func testWholeFileGarbageEnds() throws {
         var generator = SystemRandomNumberGenerator()
         for i in 0..<20 {
