@@ -163,6 +163,8 @@ final class HTTPResponseTests: XCTestCase {
         XCTAssertEqual(reason(record(.response, ct: http, block: "HTTP/1.1 2xx OK\r\n\r\n")), "malformed http")
         XCTAssertEqual(reason(record(.response, ct: http, block: "HTTP/1.1 200 OK\r\nContent-Encoding: zstd\r\nContent-Type: text/html\r\n\r\n..")), "content-encoding other")
         XCTAssertEqual(reason(record(.resource, ct: "text/html", block: "<html></html>")), "html")
+        XCTAssertEqual(reason(record(.response, ct: nil, block: "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n\r\n<b>")), "html")
+        XCTAssertEqual(reason(record(.response, ct: nil, block: "HTTP/1.1 404 Not Found\r\n\r\n<html>")), "http status not 2xx")
         XCTAssertEqual(reason(record(.resource, ct: "application/pdf", block: "%PDF")), "non-html payload")
         XCTAssertEqual(reason(record(.response, uri: "dns:example.org", ct: "text/dns", block: "1.2.3.4")), "dns")
         XCTAssertEqual(reason(record(.conversion, ct: "text/plain", block: "Some text")), "text")

@@ -73,8 +73,9 @@ public enum WebContent: Sendable {
         if let recordType, recordType.hasPrefix("application/http") {
             isHTTP = true
         } else {
-            // ARC records and some resource records carry a raw HTTP response without saying so.
-            isHTTP = record.format == .arc && record.block.starts(with: "HTTP/".utf8)
+            // ARC records, and response records of writers that omit or misstate the record's
+            // Content-Type, carry a raw HTTP response without saying so.
+            isHTTP = (record.format == .arc || record.type == .response) && record.block.starts(with: "HTTP/".utf8)
         }
         if isHTTP {
             let http: HTTPResponse
