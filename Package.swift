@@ -26,6 +26,10 @@ let package = Package(
                        providers: [.apt(["liblzma-dev"])]),
         .systemLibrary(name: "CZstd", path: "Sources/CZstd", pkgConfig: "libzstd",
                        providers: [.apt(["libzstd-dev"])]),
+        .systemLibrary(name: "CIsal", path: "Sources/CIsal", pkgConfig: "libisal",
+                       providers: [.apt(["libisal-dev"])]),
+        .systemLibrary(name: "CBrotli", path: "Sources/CBrotli", pkgConfig: "libbrotlidec",
+                       providers: [.apt(["libbrotli-dev"])]),
         .systemLibrary(name: "CLibXML2", path: "Sources/CLibXML2", pkgConfig: "libxml-2.0",
                        providers: [.apt(["libxml2-dev"])]),
         .systemLibrary(name: "CBLAS", path: "Sources/CBLAS",
@@ -36,11 +40,11 @@ let package = Package(
                 linkerSettings: [.linkedLibrary("icui18n"), .linkedLibrary("icuuc"), .linkedLibrary("icudata")]),
 
         // Stage 0: bytes. Codecs, streaming readers/writers, documents, JSONL, parallel helpers.
-        .target(name: "QuernIO", dependencies: ["CZlib", "CBzip2", "CLzma", "CZstd"]),
+        .target(name: "QuernIO", dependencies: ["CZlib", "CBzip2", "CLzma", "CZstd", "CIsal"]),
 
         // Stage 1: web extraction. WARC/ARC/WET records, HTTP, charsets (ICU converters), a
         // byte-level HTML tokenizer and the main-content extractor.
-        .target(name: "QuernWeb", dependencies: ["QuernIO", "CICU", "CZlib"]),
+        .target(name: "QuernWeb", dependencies: ["QuernIO", "CICU", "CZlib", "CBrotli"]),
 
         // Stage 3: tokenizers. Training (LLaMA's SentencePiece-BPE recipe, byte-level BPE), exact
         // encoding for SentencePiece .model, HF tokenizer.json and tiktoken rank files.

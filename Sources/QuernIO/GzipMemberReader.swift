@@ -1,4 +1,4 @@
-import CZlib
+import CIsal
 
 /// Decodes a gzip file member by member, telling where each member starts in the file as stored.
 ///
@@ -10,6 +10,9 @@ import CZlib
 /// Use: `while let start = try reader.nextMember() { while let chunk = try reader.nextChunk() {...} }`.
 /// `nextChunk()` returns nil at the end of the current member; chunks are borrowed (valid until
 /// the next call). Memory: one input block and one output block.
+///
+/// Decoding uses ISA-L's igzip inflate (CRC-32 checked at each member's end), about twice zlib's
+/// speed: on web archives decompression is nearly all of the reading time.
 public final class GzipMemberReader {
     /// Where a member starts in the file as stored, and how many bytes before it were skipped
     /// because they were neither a member nor zero padding (0 for a well-formed file).
@@ -20,7 +23,7 @@ public final class GzipMemberReader {
 
     public let path: String
     private var input: FileInput
-    private let stream: UnsafeMutablePointer<z_stream>
+    private let state: UnsafeMutablePointer<inflate_state>
     private let output: UnsafeMutableBufferPointer<UInt8>
     private var inMember = false
     private var memberStart: Int64 = -1
@@ -36,20 +39,15 @@ public final class GzipMemberReader {
         guard head.count >= 2, head[0] == 0x1f, head[1] == 0x8b else {
             throw QuernIOError(.invalidArgument, file: path, offset: 0, message: "not a gzip file")
         }
-        // z_stream keeps pointers into itself: it must not move, so it lives on the heap.
-        stream = .allocate(capacity: 1)
-        stream.initialize(to: z_stream())
+        // The inflate state is large and keeps pointers into itself: one heap copy, never moved.
+        state = .allocate(capacity: 1)
+        state.initialize(to: inflate_state())
+        isal_inflate_init(state)
         output = .allocate(capacity: outputSize)
-        let rc = quern_inflateInit2(stream, 15 + 16)  // 15-bit window, gzip wrapper only
-        guard rc == Z_OK else {
-            stream.deallocate(); output.deallocate()
-            throw QuernIOError(.corrupt, file: path, message: "zlib init failed (\(rc))")
-        }
     }
 
     deinit {
-        inflateEnd(stream)
-        stream.deallocate()
+        state.deallocate()
         output.deallocate()
     }
 
@@ -91,8 +89,8 @@ public final class GzipMemberReader {
                 input.consume(bytes.count)
                 continue
             }
-            // A member header: 1f 8b, method 8 (deflate), no reserved flag bits. Scan for the
-            // first 0x1f with memchr-like speed (firstIndex over a buffer compiles to a tight loop).
+            // A member header: 1f 8b, method 8 (deflate), no reserved flag bits. In a well-formed
+            // file the header is right here (i = 0); the byte-by-byte scan only runs over garbage.
             var i = 0
             let n = bytes.count
             var found = -1
@@ -107,7 +105,8 @@ public final class GzipMemberReader {
                 input.consume(found)
                 skipped += Int64(found)
                 memberStart = input.offset
-                inflateReset(stream)
+                isal_inflate_reset(state)
+                state.pointee.crc_flag = UInt32(ISAL_GZIP)  // parse the header, check the CRC-32
                 inMember = true
                 return Member(offset: memberStart, skippedBytes: onlyZeros ? 0 : skipped)
             }
@@ -137,34 +136,35 @@ public final class GzipMemberReader {
             if input.available == 0 { try input.fill() }
             let atEnd = input.available == 0
             let before = input.available
-            stream.pointee.next_in = input.unconsumedPointer
-            stream.pointee.avail_in = UInt32(truncatingIfNeeded: min(before, Int(UInt32.max)))
-            stream.pointee.next_out = output.baseAddress!
-            stream.pointee.avail_out = UInt32(output.count)
-            let rc = inflate(stream, Z_NO_FLUSH)
-            input.consume(before - Int(stream.pointee.avail_in))
-            let produced = output.count - Int(stream.pointee.avail_out)
-            switch rc {
-            case Z_OK, Z_BUF_ERROR where !(atEnd && produced == 0):
-                if produced > 0 { return UnsafeBufferPointer(rebasing: output[0..<produced]) }
-                if atEnd {
-                    inMember = false; damaged = true
-                    throw QuernIOError(.truncated, file: path, offset: memberStart,
-                                       message: "gzip member is truncated (file ends at byte \(input.offset))")
+            state.pointee.next_in = input.unconsumedPointer
+            state.pointee.avail_in = UInt32(truncatingIfNeeded: min(before, Int(UInt32.max)))
+            state.pointee.next_out = output.baseAddress!
+            state.pointee.avail_out = UInt32(output.count)
+            let rc = isal_inflate(state)
+            input.consume(before - Int(state.pointee.avail_in))
+            let produced = output.count - Int(state.pointee.avail_out)
+            if rc < 0 {
+                inMember = false; damaged = true
+                let why: String
+                switch rc {
+                case ISAL_INCORRECT_CHECKSUM: why = "CRC-32 mismatch"
+                case ISAL_INVALID_WRAPPER, ISAL_UNSUPPORTED_METHOD: why = "bad gzip header"
+                default: why = "invalid deflate data (igzip error \(rc))"
                 }
-            case Z_STREAM_END:
+                throw QuernIOError(.corrupt, file: path, offset: memberStart,
+                                   message: "corrupt gzip member (\(why), near byte \(input.offset))")
+            }
+            if state.pointee.block_state == ISAL_BLOCK_FINISH {
+                // The member ended (trailer checked); igzip hands back input it read ahead.
                 inMember = false
                 if produced > 0 { return UnsafeBufferPointer(rebasing: output[0..<produced]) }
                 return nil
-            case Z_BUF_ERROR:
+            }
+            if produced > 0 { return UnsafeBufferPointer(rebasing: output[0..<produced]) }
+            if atEnd {
                 inMember = false; damaged = true
                 throw QuernIOError(.truncated, file: path, offset: memberStart,
                                    message: "gzip member is truncated (file ends at byte \(input.offset))")
-            default:
-                inMember = false; damaged = true
-                let why = stream.pointee.msg.map { String(cString: $0) } ?? "zlib error \(rc)"
-                throw QuernIOError(.corrupt, file: path, offset: memberStart,
-                                   message: "corrupt gzip member (\(why), near byte \(input.offset))")
             }
         }
     }

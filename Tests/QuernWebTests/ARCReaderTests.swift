@@ -121,6 +121,28 @@ URL IP-address Archive-date Content-type Archive-length
         XCTAssertEqual(read.records.map(\.offset), read0.records.enumerated().filter { $0.offset != 2 }.map(\.element.offset))
     }
 
+    /// Internet Archive's gzip writers put an "LX" FEXTRA field (and the file name, FNAME) in the
+    /// member headers of .arc.gz files: offsets and records are unaffected.
+    func testGzipMembersWithExtraFields() throws {
+        let head = Self.realHead
+        let split = head.firstRange(of: Array("http://www.melforsenate".utf8))!.lowerBound
+        var members: [[UInt8]] = []
+        for (i, part) in [Array(head[..<split]), Array(head[split...])].enumerated() {
+            var m = try gzipMembers([part])
+            // Header: 1f 8b 08 FLG MTIME(4) XFL OS; FEXTRA (0x04) data and FNAME (0x08) follow it.
+            XCTAssertEqual(m[3], 0)
+            m[3] = i == 0 ? 0x0C : 0x04
+            let extra: [UInt8] = [0x4C, 0x58, 8, 0] + [UInt8](repeating: 0, count: 8)
+            m.insert(contentsOf: [UInt8(extra.count), 0] + extra + (i == 0 ? Array("head.arc\0".utf8) : []), at: 10)
+            members.append(m)
+        }
+        let read = try WebArchiveReaderTests.readAll(try write(Array(members.joined()), "lx.arc.gz"))
+        XCTAssertTrue(read.issues.isEmpty, "\(read.issues.map { "\($0.1)" })")
+        XCTAssertEqual(read.records.map(\.offset), [0, Int64(members[0].count)])
+        XCTAssertEqual(read.records.map(\.length), [Int64(members[0].count), Int64(members[1].count)])
+        XCTAssertEqual(read.records.last?.targetURI, Self.spacedURL)
+    }
+
     /// ARC v2 (ten header fields), built from the IA ARC file format specification.
     func testARCv2() throws {
         let body = Array("2 0 Alexa Internet\nURL IP-address Archive-date Content-type Result-code Checksum Location Offset Filename Archive-length\n".utf8)

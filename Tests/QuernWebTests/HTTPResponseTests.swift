@@ -97,14 +97,37 @@ final class HTTPResponseTests: XCTestCase {
         // Says gzip, is not (ClueWeb09 stores decoded bodies under the original header).
         let quirk = try parse("HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\n\r\n<html>plain</html>")
         XCTAssertEqual(String(decoding: quirk.body, as: UTF8.self), "<html>plain</html>")
-        // br and others are reported, not guessed.
-        XCTAssertThrowsError(try parse("HTTP/1.1 200 OK\r\nContent-Encoding: br\r\n\r\nxx")) { XCTAssertEqual($0 as? HTTPError, .unsupportedEncoding("br")) }
-        XCTAssertThrowsError(try parse("HTTP/1.1 200 OK\r\nContent-Encoding: compress\r\n\r\nxx"))
+        // Encodings Quern does not decode are reported, not guessed.
+        XCTAssertThrowsError(try parse("HTTP/1.1 200 OK\r\nContent-Encoding: compress\r\n\r\nxx")) {
+            XCTAssertEqual($0 as? HTTPError, .unsupportedEncoding("compress"))
+        }
         // Bounded memory: a body that inflates past the limit is refused.
         let bomb = try compress([UInt8](repeating: 0x41, count: 4 << 20), "gzip")
         XCTAssertThrowsError(try HTTPResponse.parse(Array("HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\n\r\n".utf8) + bomb, maxBodyBytes: 1 << 20)) {
             XCTAssertEqual($0 as? HTTPError, .bodyTooLarge(1 << 20))
         }
+    }
+
+    /// A brotli stream made by Google's brotli 1.1 (Python binding, quality 11) of `brotliPage`.
+    static let brotliStream: [UInt8] = [
+        0x1b, 0x93, 0x03, 0x00, 0x8d, 0x94, 0xab, 0x3b, 0xeb, 0x94, 0xdb, 0xd8, 0x7c, 0x35, 0x8e, 0x38, 0x5a, 0xb3, 0x17,
+        0x04, 0x49, 0x34, 0x0a, 0x10, 0xa7, 0x5c, 0xc0, 0xdc, 0x4a, 0xbd, 0xc0, 0x52, 0xb9, 0x20, 0xde, 0x53, 0x96, 0x1a,
+        0x92, 0x09, 0x36, 0x7b, 0xb8, 0x4f, 0xd0, 0xd8, 0x0f, 0x22, 0x4c, 0xee, 0x58, 0x20, 0x55, 0x0e, 0x42, 0x8c, 0x9d,
+        0xeb, 0xaa, 0x68, 0xb9, 0x2d, 0xd4, 0xaf, 0xa2, 0xf0, 0xdb, 0xfd, 0x19, 0x5c, 0xb0, 0x0e, 0x49]
+    static let brotliPage = "<html><head><title>br</title></head><body>"
+        + String(repeating: "<p>Brotli encoded page, repeated text. </p>", count: 20) + "</body></html>"
+
+    func testBrotli() throws {
+        let r = try parse("HTTP/1.1 200 OK\r\nContent-Encoding: br\r\nContent-Type: text/html\r\n\r\n", body: Self.brotliStream)
+        XCTAssertEqual(String(decoding: r.body, as: UTF8.self), Self.brotliPage)
+        XCTAssertTrue(r.bodyWasDecoded)
+        XCTAssertFalse(r.bodyIsIncomplete)
+        let cut = try parse("HTTP/1.1 200 OK\r\nContent-Encoding: br\r\n\r\n", body: Array(Self.brotliStream.prefix(40)))
+        XCTAssertTrue(cut.bodyIsIncomplete)
+        XCTAssertTrue(Self.brotliPage.utf8.starts(with: cut.body))
+        // Labelled br, stored decoded: kept as it is.
+        let plain = try parse("HTTP/1.1 200 OK\r\nContent-Encoding: br\r\n\r\n<html>plain</html>")
+        XCTAssertEqual(String(decoding: plain.body, as: UTF8.self), "<html>plain</html>")
     }
 
     func testStatusCodeShortcut() {
@@ -138,8 +161,10 @@ final class HTTPResponseTests: XCTestCase {
         XCTAssertEqual(reason(record(.response, ct: http, block: "HTTP/1.1 302 Found\r\nLocation: /\r\n\r\n")), "http status not 2xx")
         XCTAssertEqual(reason(record(.response, ct: http, block: "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n\r\n")), "empty body")
         XCTAssertEqual(reason(record(.response, ct: http, block: "HTTP/1.1 2xx OK\r\n\r\n")), "malformed http")
-        XCTAssertEqual(reason(record(.response, ct: http, block: "HTTP/1.1 200 OK\r\nContent-Encoding: br\r\nContent-Type: text/html\r\n\r\n..")), "content-encoding br")
+        XCTAssertEqual(reason(record(.response, ct: http, block: "HTTP/1.1 200 OK\r\nContent-Encoding: zstd\r\nContent-Type: text/html\r\n\r\n..")), "content-encoding other")
         XCTAssertEqual(reason(record(.resource, ct: "text/html", block: "<html></html>")), "html")
+        XCTAssertEqual(reason(record(.response, ct: nil, block: "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n\r\n<b>")), "html")
+        XCTAssertEqual(reason(record(.response, ct: nil, block: "HTTP/1.1 404 Not Found\r\n\r\n<html>")), "http status not 2xx")
         XCTAssertEqual(reason(record(.resource, ct: "application/pdf", block: "%PDF")), "non-html payload")
         XCTAssertEqual(reason(record(.response, uri: "dns:example.org", ct: "text/dns", block: "1.2.3.4")), "dns")
         XCTAssertEqual(reason(record(.conversion, ct: "text/plain", block: "Some text")), "text")

@@ -176,6 +176,26 @@ final class WebArchiveDamageTests: XCTestCase {
         check(read, missing: [], issues: [.garbage])
     }
 
+    /// One flipped byte anywhere in a plain WARC costs at most the record it lands in.
+    func testRandomFlipsInPlainWARC() throws {
+        var generator = SystemRandomNumberGenerator()
+        for round in 0..<40 {
+            var bytes = plainBytes
+            // Half the rounds hit the header lines or the separators, where damage matters.
+            let k = Int.random(in: 0..<50, using: &generator)
+            let at = round % 2 == 0 ? Int.random(in: 0..<plainBytes.count, using: &generator)
+                : plainOffsets[k] + Int.random(in: 0..<300, using: &generator)
+            bytes[at] ^= UInt8.random(in: 1...255, using: &generator)
+            let read = try WebArchiveReaderTests.readAll(try write(bytes, "flip\(round).warc"))
+            let hit = plainOffsets.lastIndex { $0 <= at }!
+            let ids = Set(read.records.map(\.recordID))
+            for (i, r) in reference.enumerated() where i != hit {
+                XCTAssertTrue(ids.contains(r.recordID), "round \(round): flip at \(at) in record \(hit) lost record \(i)")
+            }
+            XCTAssertLessThanOrEqual(read.issues.count, 2, "round \(round): \(read.issues.map { "\($0.1)" })")
+        }
+    }
+
     func testWholeFileGarbageEnds() throws {
         var generator = SystemRandomNumberGenerator()
         for i in 0..<20 {
@@ -205,5 +225,43 @@ final class WebArchiveDamageTests: XCTestCase {
             for (i, r) in reference.enumerated() where i != k { XCTAssertTrue(ids.contains(r.recordID), "round \(round) record \(i)") }
             XCTAssertLessThanOrEqual(read.issues.count, 1)
         }
+    }
+}
+
+/// WARC versions and limits no corpus file shows, built from the specifications.
+final class WARCVersionTests: XCTestCase {
+    static func record(_ version: String, type: String, uri: String, body: String, lineEnd: String = "\r\n") -> String {
+        ["\(version)", "WARC-Type: \(type)", "WARC-Target-URI: \(uri)", "WARC-Date: 2008-01-01T00:00:00Z",
+         "WARC-Record-ID: <urn:uuid:\(uri.count)>", "Content-Type: text/html", "Content-Length: \(body.utf8.count)", ""]
+            .joined(separator: lineEnd) + lineEnd + body + lineEnd + lineEnd
+    }
+
+    func testVersionsLineEndsAndOversizedBlocks() throws {
+        let dir = try TestSupport.scratchFolder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let text = Self.record("WARC/1.1", type: "resource", uri: "http://a/", body: "<html>1.1</html>")
+            + Self.record("WARC/0.17", type: "resource", uri: "http://bb/", body: "<html>0.17</html>")
+            + Self.record("WARC/1.0", type: "resource", uri: "http://ccc/", body: "<html>LF only</html>", lineEnd: "\n")
+            + Self.record("WARC/1.0", type: "resource", uri: "http://dddd/", body: String(repeating: "x", count: 5000))
+            + Self.record("WARC/1.0", type: "continuation", uri: "http://eeeee/", body: "rest")
+        let path = dir.appendingPathComponent("v.warc").path
+        try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+        let reader = try WebArchiveReader(path: path, maxBlockBytes: 4096)
+        var issues: [String] = []
+        reader.onIssue = { issues.append("\($1)") }
+        let records = Array(reader)
+        XCTAssertEqual(issues, [])
+        XCTAssertEqual(records.map(\.version), ["WARC/1.1", "WARC/0.17", "WARC/1.0", "WARC/1.0", "WARC/1.0"])
+        XCTAssertEqual(records.map(\.kind), [.resource, .resource, .resource, .resource, .continuation])
+        XCTAssertEqual(String(decoding: records[2].block, as: UTF8.self), "<html>LF only</html>")
+        XCTAssertTrue(records[3].blockOmitted)
+        XCTAssertEqual(records[3].declaredLength, 5000)
+        XCTAssertEqual(records[4].block, Array("rest".utf8))
+        XCTAssertEqual(records.map(\.offset), records.indices.map { i in
+            Int64(records[..<i].reduce(0) { $0 + Int($1.length!) }) })
+        let reasons = records.map { r -> String in
+            if case .skip(let why) = WebContent.classify(r) { return why.rawValue } else { return "text" }
+        }
+        XCTAssertEqual(reasons, ["text", "text", "text", "block too large", "continuation"])
     }
 }

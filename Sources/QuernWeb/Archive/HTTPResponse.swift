@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import CBrotli
 import CZlib
 
 /// HTTP header fields in order, looked up by name ignoring ASCII case.
@@ -15,13 +16,18 @@ public struct HTTPHeaders: Sendable, Equatable {
 
     /// The last value of `name` (the one browsers obey when a field repeats).
     public subscript(name: String) -> String? {
-        fields.last { $0.name.utf8.count == name.utf8.count && $0.name.lowercased() == name.lowercased() }?.value
+        fields.last { Self.sameName($0.name, name) }?.value
     }
 
     /// Every value of `name`, in order.
     public func values(_ name: String) -> [String] {
-        let key = name.lowercased()
-        return fields.filter { $0.name.lowercased() == key }.map(\.value)
+        fields.filter { Self.sameName($0.name, name) }.map(\.value)
+    }
+
+    /// ASCII case-insensitive comparison over the UTF-8 views, without making lowercased copies.
+    static func sameName(_ a: String, _ b: String) -> Bool {
+        guard a.utf8.count == b.utf8.count else { return false }
+        return zip(a.utf8, b.utf8).allSatisfy { ASCII.lower($0) == ASCII.lower($1) }
     }
 }
 
@@ -29,7 +35,7 @@ public struct HTTPHeaders: Sendable, Equatable {
 public enum HTTPError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The block is not an HTTP response (no status code where one must be).
     case malformed(String)
-    /// A Content-Encoding Quern does not decode (br, compress, zstd...), lowercased.
+    /// A Content-Encoding Quern does not decode (compress, zstd, sdch...), lowercased.
     case unsupportedEncoding(String)
     /// The decoded body would exceed the limit given to `parse`.
     case bodyTooLarge(Int)
@@ -45,7 +51,7 @@ public enum HTTPError: Error, Sendable, Equatable, CustomStringConvertible {
 
 /// An HTTP response as archived in a WARC `response` record or an ARC record: status line,
 /// headers, and the body with the transfer coding (chunked) and content coding (gzip, x-gzip,
-/// deflate with or without the zlib wrapper) removed.
+/// deflate with or without the zlib wrapper, br) removed.
 ///
 /// Real archives are sloppy and the parser is lenient the way browsers and warcio are: LF-only
 /// line ends, a missing reason phrase, folded header lines, lines without a colon (ignored), a
@@ -103,6 +109,15 @@ public struct HTTPResponse: Sendable {
                 case "gzip", "x-gzip", "deflate":
                     let result = try response.body.withUnsafeBufferPointer { (b) throws(HTTPError) in
                         try Inflater.decode(b, gzip: coding != "deflate", limit: maxBodyBytes)
+                    }
+                    if let (decoded, complete) = result {
+                        response.body = decoded[...]
+                        response.bodyWasDecoded = true
+                        if !complete { response.bodyIsIncomplete = true }
+                    }
+                case "br":
+                    let result = try response.body.withUnsafeBufferPointer { (b) throws(HTTPError) in
+                        try BrotliDecoder.decode(b, limit: maxBodyBytes)
                     }
                     if let (decoded, complete) = result {
                         response.body = decoded[...]
@@ -316,6 +331,48 @@ enum Inflater {
             default:
                 // Z_BUF_ERROR with output room: the input ended early. Anything else: bad data.
                 if produced == 0 && rc != Z_BUF_ERROR { return nil }
+                out.removeSubrange(produced...)
+                return (out, false)
+            }
+        }
+    }
+}
+
+/// Brotli for HTTP bodies (Content-Encoding: br).
+enum BrotliDecoder {
+    /// Same contract as `Inflater.decode`: nil when the start does not decode, `complete` false
+    /// when the stream breaks off (the decoded prefix is returned).
+    static func decode(_ input: UnsafeBufferPointer<UInt8>, limit: Int) throws(HTTPError) -> ([UInt8], complete: Bool)? {
+        guard !input.isEmpty, let state = BrotliDecoderCreateInstance(nil, nil, nil) else { return nil }
+        defer { BrotliDecoderDestroyInstance(state) }
+        var out = [UInt8](repeating: 0, count: min(max(input.count * 4, 1 << 14), limit + 1))
+        var produced = 0
+        var nextIn: UnsafePointer<UInt8>? = input.baseAddress
+        var availIn = input.count
+        while true {
+            if produced == out.count {
+                if out.count > limit { throw .bodyTooLarge(limit) }
+                out.append(contentsOf: repeatElement(0, count: min(out.count, limit + 1 - out.count)))
+            }
+            let result: BrotliDecoderResult = out.withUnsafeMutableBufferPointer { o in
+                var nextOut: UnsafeMutablePointer<UInt8>? = o.baseAddress! + produced
+                var availOut = o.count - produced
+                let r = BrotliDecoderDecompressStream(state, &availIn, &nextIn, &availOut, &nextOut, nil)
+                produced = o.count - availOut
+                return r
+            }
+            if produced > limit { throw .bodyTooLarge(limit) }
+            switch result {
+            case BROTLI_DECODER_RESULT_SUCCESS:
+                out.removeSubrange(produced...)
+                return (out, true)
+            case BROTLI_DECODER_RESULT_NEEDS_MORE_OUTPUT:
+                continue
+            case BROTLI_DECODER_RESULT_NEEDS_MORE_INPUT:
+                out.removeSubrange(produced...)
+                return (out, false)
+            default:
+                if produced == 0 { return nil }
                 out.removeSubrange(produced...)
                 return (out, false)
             }

@@ -17,7 +17,12 @@ import QuernIO
 ///
 /// Memory: one decoded chunk, the header lines of one record and the block of the record being
 /// returned; blocks over `maxBlockBytes` are skipped without being stored.
-public final class WebArchiveReader {
+///
+/// Standard input ("-") is read as one stream: gzip there is decoded by `GzipReader`, so offsets
+/// are decompressed-stream offsets and gzip damage ends the input.
+///
+/// Use: `for record in reader { ... }` or `while let record = reader.next() { ... }`.
+public final class WebArchiveReader: Sequence, IteratorProtocol {
     public let path: String
     /// Found from the first record; nil until then (or when nothing readable was found).
     public private(set) var format: WebArchiveFormat?
@@ -462,7 +467,7 @@ public final class WebArchiveReader {
         ensureCarryCapacity(k)
         while carryEnd < k {
             if chunkPos < chunk.count {
-                let m = min(k - carryEnd, chunk.count - chunkPos)
+                let m = Swift.min(k - carryEnd, chunk.count - chunkPos)
                 (carry + carryEnd).update(from: chunk.baseAddress! + chunkPos, count: m)
                 carryEnd += m
                 chunkPos += m
@@ -478,12 +483,12 @@ public final class WebArchiveReader {
         guard !bytes.isEmpty else { return }
         let live = carryEnd - carryStart
         let total = bytes.count + live
-        let fresh = UnsafeMutablePointer<UInt8>.allocate(capacity: max(total, 1 << 12))
+        let fresh = UnsafeMutablePointer<UInt8>.allocate(capacity: Swift.max(total, 1 << 12))
         bytes.withUnsafeBufferPointer { fresh.update(from: $0.baseAddress!, count: bytes.count) }
         if live > 0 { (fresh + bytes.count).update(from: carry + carryStart, count: live) }
         carry.deallocate()
         carry = fresh
-        carryCapacity = max(total, 1 << 12)
+        carryCapacity = Swift.max(total, 1 << 12)
         carryStart = 0; carryEnd = total
         position = at
     }
@@ -510,22 +515,23 @@ public final class WebArchiveReader {
             let base = r.baseAddress!
             if let nl = memchr(base, 0x0A, r.count) {
                 let n = UnsafePointer<UInt8>(nl.assumingMemoryBound(to: UInt8.self)) - base + 1
-                if line.count < limit { line.append(contentsOf: UnsafeBufferPointer(start: base, count: min(n, limit - line.count))) }
+                if line.count < limit { line.append(contentsOf: UnsafeBufferPointer(start: base, count: Swift.min(n, limit - line.count))) }
                 consume(n)
                 return true
             }
-            if line.count < limit { line.append(contentsOf: UnsafeBufferPointer(start: base, count: min(r.count, limit - line.count))) }
+            if line.count < limit { line.append(contentsOf: UnsafeBufferPointer(start: base, count: Swift.min(r.count, limit - line.count))) }
             consume(r.count)
         }
         return any
     }
 
-    /// Reads up to `n` bytes into a new array: the one copy of a block (fewer at the end).
+    /// Reads up to `n` bytes into a new array: the one copy of a block (fewer at the end). The
+    /// array is allocated once at its final size and filled with one memcpy per decoded chunk.
     private func readBlock(_ n: Int) -> [UInt8] {
         [UInt8](unsafeUninitializedCapacity: n) { buffer, count in
             var filled = 0
             while filled < n, let r = run() {
-                let m = min(n - filled, r.count)
+                let m = Swift.min(n - filled, r.count)
                 (buffer.baseAddress! + filled).update(from: r.baseAddress!, count: m)
                 consume(m)
                 filled += m
@@ -538,7 +544,7 @@ public final class WebArchiveReader {
     private func skip(_ n: Int) -> Int {
         var done = 0
         while done < n, let r = run() {
-            let m = min(n - done, r.count)
+            let m = Swift.min(n - done, r.count)
             consume(m)
             done += m
         }

@@ -32,7 +32,6 @@ public enum WebSkipReason: String, Sendable, CaseIterable {
     case nonHTML = "non-html payload"
     case httpStatus = "http status not 2xx"
     case malformedHTTP = "malformed http"
-    case contentEncodingBr = "content-encoding br"
     case contentEncodingOther = "content-encoding other"
     case bodyTooLarge = "body too large"
     /// The block exceeded the reader's `maxBlockBytes` and was not read.
@@ -74,8 +73,9 @@ public enum WebContent: Sendable {
         if let recordType, recordType.hasPrefix("application/http") {
             isHTTP = true
         } else {
-            // ARC records and some resource records carry a raw HTTP response without saying so.
-            isHTTP = record.format == .arc && record.block.starts(with: "HTTP/".utf8)
+            // ARC records, and response records of writers that omit or misstate the record's
+            // Content-Type, carry a raw HTTP response without saying so.
+            isHTTP = (record.format == .arc || record.type == .response) && record.block.starts(with: "HTTP/".utf8)
         }
         if isHTTP {
             let http: HTTPResponse
@@ -84,7 +84,7 @@ public enum WebContent: Sendable {
             } catch {
                 switch error {
                 case .malformed: return .skip(.malformedHTTP)
-                case .unsupportedEncoding(let e): return .skip(e == "br" ? .contentEncodingBr : .contentEncodingOther)
+                case .unsupportedEncoding: return .skip(.contentEncodingOther)
                 case .bodyTooLarge: return .skip(.bodyTooLarge)
                 }
             }

@@ -1,0 +1,2 @@
+// Brotli decoder (Content-Encoding: br).
+#include <brotli/decode.h>
