@@ -75,6 +75,15 @@ final class WebArchiveDamageTests: XCTestCase {
         XCTAssertEqual(read.issues[0].1.kind, .truncated)
     }
 
+    func testFileCutInsideTheLastHeaderIsOneDamage() throws {
+        // Cut where the decoded part ends inside the WARC header: one truncated member, not also
+        // a "bad header" for the half line it decoded to.
+        let m = member(49)
+        let read = try WebArchiveReaderTests.readAll(try write(Array(gzBytes[..<(m.lowerBound + m.count / 2)]), "header.warc.gz"))
+        check(read, missing: [49], issues: [.truncatedMember])
+        XCTAssertEqual(read.issues[0].1.offset, Int64(m.lowerBound))
+    }
+
     func testCorruptDeflateData() throws {
         let m = member(20)
         var bytes = gzBytes

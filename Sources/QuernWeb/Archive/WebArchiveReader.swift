@@ -300,6 +300,12 @@ public final class WebArchiveReader: Sequence, IteratorProtocol {
     }
 
     private func report(_ issue: WebArchiveIssue, at streamOffset: Int64, _ message: String) {
+        // A record inside a gzip member that failed to decode (a header cut off by truncation,
+        // say) shows nothing but that damage: report the damage, once, instead.
+        if let d = damage, damageStart <= streamOffset {
+            reportDamage(d)
+            return
+        }
         let isMember = memberStarts.contains { $0.stream == streamOffset }
         let error = QuernIOError(issue.errorKind, file: path, offset: storedOffset(streamOffset),
                                  record: recordNumber > 0 ? recordNumber : nil,
