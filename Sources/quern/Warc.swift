@@ -31,56 +31,10 @@ struct WarcIndex: ParsableCommand {
     var summary = false
 
     func run() throws {
-        let out = StandardOutput()
-        var buffer: [UInt8] = []
-        buffer.reserveCapacity(1 << 16)
-        var total = WebArchiveStats()
-        var damaged = false
-        for path in files {
-            let reader: WebArchiveReader
-            do {
-                reader = try WebArchiveReader(path: path)
-            } catch {
-                StandardError.write("quern: \(error)\n")
-                damaged = true
-                continue
-            }
-            reader.onIssue = { _, error in StandardError.write("quern: \(error)\n") }
-            var classified = WebArchiveStats()
-            while let record = reader.next() {
-                Self.appendLine(record, file: path, to: &buffer)
-                if buffer.count >= 1 << 16 {
-                    try out.write(buffer)
-                    buffer.removeAll(keepingCapacity: true)
-                }
-                if summary { classified.count(WebContent.classify(record)) }
-            }
-            if reader.stats.issueCount > 0 { damaged = true }
-            var stats = reader.stats
-            stats.html = classified.html
-            stats.conversionTexts = classified.conversionTexts
-            stats.skips = classified.skips
-            total.merge(stats)
+        let result = try WebArchiveIndex.run(paths: files, classify: summary, writer: StandardOutput()) { error in
+            StandardError.write("quern: \(error)\n")
         }
-        try out.write(buffer)
-        if summary { StandardError.write(total.json.serialized() + "\n") }
-        if damaged { throw ExitCode(1) }
-    }
-
-    static func appendLine(_ r: WebRecord, file: String, to out: inout [UInt8]) {
-        func key(_ k: String) { out.append(contentsOf: ",\"\(k)\":".utf8) }
-        out.append(contentsOf: "{\"file\":".utf8)
-        JSONValue.writeString(file, to: &out)
-        key("offset"); out.append(contentsOf: String(r.offset).utf8)
-        if let length = r.length { key("length"); out.append(contentsOf: String(length).utf8) }
-        if !r.offsetIsCompressed { key("offset_in"); out.append(contentsOf: "\"decompressed\"".utf8) }
-        key("type"); JSONValue.writeString(r.typeName, to: &out)
-        if let uri = r.targetURI { key("uri"); JSONValue.writeString(uri, to: &out) }
-        if let mime = r.contentType { key("mime"); JSONValue.writeString(mime, to: &out) }
-        if let id = r.recordID { key("id"); JSONValue.writeString(id, to: &out) }
-        if r.type == .response, let status = r.block.withUnsafeBufferPointer({ HTTPResponse.statusCode(of: $0) }) {
-            key("status"); out.append(contentsOf: String(status).utf8)
-        }
-        out.append(contentsOf: "}\n".utf8)
+        if summary { StandardError.write(result.stats.json.serialized() + "\n") }
+        if result.damagedFiles > 0 { throw ExitCode(1) }
     }
 }
