@@ -59,6 +59,11 @@ struct HTMLContentSelector {
             case .article, .main, .body, .html: boiler = false
             default:
                 boiler = flags & NodeFlag.negative != 0 && flags & NodeFlag.positive == 0
+                // Bylines, meta lines, author boxes: boilerplate when small.
+                if !boiler && flags & NodeFlag.weakNegative != 0 && flags & NodeFlag.positive == 0
+                    && Double(rawText[node]) < HTMLContentSelector.weakShare * Double(total) {
+                    boiler = true
+                }
             }
             if tag == .article || tag == .main { boiler = false }
             if boiler {
@@ -70,7 +75,6 @@ struct HTMLContentSelector {
             }
             removed[node] = boiler
         }
-        _ = total
 
         // 2. Weights.
         weight = [Double](repeating: 0, count: n)
@@ -115,9 +119,10 @@ struct HTMLContentSelector {
                 return c == a
             }
             let sw = weight[strongBest]
+            let inside = isAncestor(current, of: strongBest)
             if isAncestor(strongBest, of: current)
-                || (isAncestor(current, of: strongBest) && sw >= HTMLContentSelector.strongShare * weight[current])
-                || sw >= 0.4 * weight[0] {
+                || (inside && sw >= HTMLContentSelector.strongShare * weight[current])
+                || (!inside && sw >= HTMLContentSelector.strongAlone * weight[0]) {
                 current = strongBest
                 strongPicked = true
             }
@@ -159,6 +164,9 @@ struct HTMLContentSelector {
     static let strongShare = tune("QT", 0.5)
     static let strongLinkDensity = tune("QL", 0.33)
     static let listingDensity = tune("QD", 0.5)
+    static let strongAlone = tune("QA", 0.4)
+    static let weakShare = tune("QW", 0.0)
+    static let minimumOutput = tune("QM", 0)
 
     enum Quality { case good, bad, short }
 
@@ -167,6 +175,15 @@ struct HTMLContentSelector {
     /// Short blocks then take their class from the nearest classed neighbours: between bad
     /// neighbours (or the container edge) they are dropped; next to good content they stay.
     func render(includeTables: Bool) -> [UInt8] {
+        let strict = render(includeTables: includeTables, relaxed: false)
+        if Double(strict.count) >= HTMLContentSelector.minimumOutput { return strict }
+        // Almost nothing survived the context rules (a page of short items: prices, tables,
+        // product facts): keep every block that is not link-heavy instead.
+        let relaxed = render(includeTables: includeTables, relaxed: true)
+        return relaxed.count > strict.count ? relaxed : strict
+    }
+
+    func render(includeTables: Bool, relaxed: Bool) -> [UInt8] {
         let n = b.nodeTag.count
         var under = [Bool](repeating: false, count: n)
         under[chosen] = true
@@ -230,6 +247,7 @@ struct HTMLContentSelector {
             case .bad: continue
             case .good: break
             case .short:
+                if relaxed { break }
                 // A heading belongs to what follows it; other short text to both sides.
                 if kind == .heading { if next[j] == .bad { continue } }
                 else if prev[j] == .bad && next[j] == .bad { continue }

@@ -42,8 +42,9 @@ struct HTMLCues {
                   "artikel-text", "article-container", "mw-content-text"] {
             t[key(w)] = .strong
         }
-        for w in ["header", "head", "meta", "byline", "info", "date", "dateline", "author", "extra", "aside", "contact", "footnote", "footnotes", "media",
-                  "share-links", "links", "list", "more", "box", "teaserbox"] {
+        for w in ["byline", "meta", "dateline", "author", "date", "entry-meta", "post-meta",
+                  "article-meta", "author-info", "authorinfo", "published", "timestamp", "posted",
+                  "postmeta", "pubdate"] {
             t[key(w)] = .weakNegative
         }
         return t
