@@ -1,4 +1,3 @@
-import Glibc
 /// Pass 2: decides which blocks are main content.
 ///
 /// 1. Boilerplate containers are removed: by tag (nav, aside, footer, menu, form, header outside
@@ -18,7 +17,7 @@ struct HTMLContentSelector {
     var strongChosen = false
 
     /// Share of the page's content weight the chosen container must hold.
-    static let share: Double = { if let v = getenv("QS"), let d = Double(String(cString: v)) { return d }; return 0.62 }()
+    static let share = 0.9
 
     init(_ builder: HTMLPageBuilder) {
         b = builder
@@ -129,11 +128,6 @@ struct HTMLContentSelector {
         }
         chosen = current
         strongChosen = strongPicked
-        if getenv("QDBG") != nil {
-            var c = current
-            while c >= 0 { print("chosen chain", c, b.nodeTag[c], weight[c], removed[c], b.nodeFlags[c]); c = Int(b.nodeParent[c]) }
-        }
-        if getenv("QALL") != nil { chosen = 0; for i in 0..<n { removed[i] = false } }
     }
 
     /// Content weight of one block: prose bytes (text minus link text), counted more when the
@@ -154,19 +148,25 @@ struct HTMLContentSelector {
         return w * (1 - density)
     }
 
-    static func tune(_ name: String, _ d: Double) -> Double {
-        if let v = getenv(name), let x = Double(String(cString: v)) { return x }
-        return d
-    }
-    static let goodLength = tune("QG", 140)
-    static let badLinkDensity = tune("QB", 0.33)
-    static let nearGoodLength = tune("QN", 40)
-    static let strongShare = tune("QT", 0.5)
-    static let strongLinkDensity = tune("QL", 0.33)
-    static let listingDensity = tune("QD", 0.5)
-    static let strongAlone = tune("QA", 0.4)
-    static let weakShare = tune("QW", 0.0)
-    static let minimumOutput = tune("QM", 0)
+    // Constants, set on the trafilatura and WCXB development pages (general rules only; the
+    // sets differ in language and page type, and every constant had to help or be neutral on
+    // both).
+    /// Bytes of non-link text that make a block good on its own.
+    static let goodLength = 80.0
+    /// Link share above which a block is bad (navigation), outside listing containers.
+    static let badLinkDensity = 0.33
+    /// A short block between good and bad neighbours stays when at least this long.
+    static let nearGoodLength = 20.0
+    /// A main-text wrapper below the descent's node is taken when it holds this share of it.
+    static let strongShare = 0.5
+    /// Container link share that marks an index or listing page.
+    static let listingDensity = 0.4
+    /// A main-text wrapper off the descent's path is taken when it holds this share of the page.
+    static let strongAlone = 0.4
+    /// Byline/meta boxes below this share of the page's text are boilerplate.
+    static let weakShare = 0.05
+    /// Output bytes under which the relaxed rendering is tried.
+    static let minimumOutput = 250.0
 
     enum Quality { case good, bad, short }
 
@@ -198,7 +198,7 @@ struct HTMLContentSelector {
             containerLinks += Int(b.blockLinkBytes[k])
         }
         let listing = Double(containerLinks) > HTMLContentSelector.listingDensity * Double(max(1, containerText))
-        let badDensity = listing ? 1.5 : (strongChosen ? HTMLContentSelector.strongLinkDensity : HTMLContentSelector.badLinkDensity)
+        let badDensity = listing ? 1.5 : HTMLContentSelector.badLinkDensity
         var picked: [Int] = []
         var quality: [Quality] = []
         for k in 0..<b.blockNode.count {
@@ -226,15 +226,6 @@ struct HTMLContentSelector {
         for j in 0..<m { prev[j] = last; if quality[j] != .short { last = quality[j] } }
         last = edge
         for j in stride(from: m - 1, through: 0, by: -1) { next[j] = last; if quality[j] != .short { last = quality[j] } }
-        if getenv("QDBG") != nil {
-            for j in 0..<m {
-                let k = picked[j]
-                var chain = ""
-                var c = Int(b.blockNode[k])
-                while c >= 0 { chain += "\(c):\(b.nodeTag[c])\(removed[c] ? "X" : "") "; c = Int(b.nodeParent[c]) }
-                print("BLOCK", quality[j], prev[j], next[j], b.blockKind[k], String(decoding: b.text[Int(b.blockStart[k])..<min(Int(b.blockEnd[k]), Int(b.blockStart[k]) + 60)], as: UTF8.self), "|", chain)
-            }
-        }
         var out: [UInt8] = []
         out.reserveCapacity(b.text.count / 2)
         var lastRow: Int32 = -1
@@ -242,7 +233,6 @@ struct HTMLContentSelector {
             let k = picked[j]
             let kind = b.blockKind[k]
             let len = Int(b.blockEnd[k] - b.blockStart[k])
-            if getenv("QALL") == nil {
             switch quality[j] {
             case .bad: continue
             case .good: break
@@ -252,7 +242,6 @@ struct HTMLContentSelector {
                 if kind == .heading { if next[j] == .bad { continue } }
                 else if prev[j] == .bad && next[j] == .bad { continue }
                 else if prev[j] != next[j] && Double(len) < HTMLContentSelector.nearGoodLength { continue }
-            }
             }
             let s = Int(b.blockStart[k]), e = Int(b.blockEnd[k])
             if kind == .cell && b.blockRow[k] == lastRow && lastRow >= 0 {

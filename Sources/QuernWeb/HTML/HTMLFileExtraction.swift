@@ -20,10 +20,13 @@ public enum HTMLFileExtraction {
         return bytes
     }
 
-    /// UTF-8 as it is when valid; otherwise invalid sequences become U+FFFD.
-    public static func utf8(_ bytes: [UInt8]) -> [UInt8] {
-        let valid = bytes.withUnsafeBufferPointer { UTF8Validation.isValid($0) }
-        return valid ? bytes : Array(String(decoding: bytes, as: UTF8.self).utf8)
+    /// The page as UTF-8: its charset found as a browser would (BOM, `<meta charset>`, then
+    /// detection) and decoded by `Charset.decodeHTML`.
+    public static func utf8(_ bytes: [UInt8]) throws -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count + bytes.count / 8)
+        try bytes.withUnsafeBufferPointer { _ = try Charset.decodeHTML($0, contentType: nil, into: &out) }
+        return out
     }
 
     /// Extracts one file into its output form: JSON line `{"path","title","text"}` or the text
@@ -63,7 +66,7 @@ public enum HTMLFileExtraction {
         for path in paths {
             queue.submit {
                 do {
-                    let html = utf8(try readAll(path, limit: limit))
+                    let html = try utf8(try readAll(path, limit: limit))
                     return Outcome(output: render(path: path, html: html, extractor: extractor, jsonl: jsonl))
                 } catch {
                     return Outcome(output: [], error: "\(error)")
