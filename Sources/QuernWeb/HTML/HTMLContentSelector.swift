@@ -95,7 +95,9 @@ struct HTMLContentSelector {
             while true {
                 var best = -1
                 var bestWeight = 0.0
-                for c in children[current] where weight[Int(c)] > bestWeight {
+                // Only containers are candidates: a paragraph, heading or list item is a block
+                // of the main text, never the main text's container.
+                for c in children[current] where weight[Int(c)] > bestWeight && !b.nodeTag[Int(c)].isTextBlock {
                     best = Int(c); bestWeight = weight[Int(c)]
                 }
                 if best < 0 || bestWeight < goal { break }

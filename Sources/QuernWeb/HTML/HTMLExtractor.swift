@@ -182,8 +182,16 @@ struct HTMLPageBuilder {
         while i < e {
             let c = base[i]
             if c <= 32 {
-                if pre && c == 10 { text.append(10); pendingSpace = false }
-                else if c == 32 || c == 10 || c == 9 || c == 13 || c == 12 { pendingSpace = true }
+                if pre {
+                    // Preformatted text keeps its line breaks and indentation (not a leading
+                    // newline, which HTML drops after <pre>).
+                    if c == 10 || c == 32 || c == 9 {
+                        if c != 10 || text.count > blockOpenStart { text.append(c) }
+                    }
+                    pendingSpace = false
+                } else if c == 32 || c == 10 || c == 9 || c == 13 || c == 12 {
+                    pendingSpace = true
+                }
                 i &+= 1
                 continue
             }
@@ -214,6 +222,10 @@ struct HTMLPageBuilder {
     }
 
     mutating func flushBlock() {
+        // Line breaks and spaces left at the end (a trailing <br>, the end of a <pre>) go.
+        while text.count > blockOpenStart, let last = text.last, last == 10 || last == 32 || last == 9 {
+            text.removeLast()
+        }
         let e = text.count
         if e > blockOpenStart {
             let top = stack[stack.count - 1]
