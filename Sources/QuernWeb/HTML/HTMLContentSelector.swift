@@ -169,6 +169,10 @@ struct HTMLContentSelector {
     static let weakShare = 0.05
     /// Output bytes under which the relaxed rendering is tried.
     static let minimumOutput = 250.0
+    /// A child holding this share of its parent's weight is the body; siblings after it...
+    static let bodyShare = 0.7
+    /// ...lighter than this share of the body are trailing boilerplate.
+    static let trailingShare = 0.2
 
     enum Quality { case good, bad, short }
 
@@ -201,11 +205,49 @@ struct HTMLContentSelector {
         }
         let listing = Double(containerLinks) > HTMLContentSelector.listingDensity * Double(max(1, containerText))
         let badDensity = listing ? 1.5 : HTMLContentSelector.badLinkDensity
+        // Trailing siblings: when one child of a container holds most of its weight (the
+        // article body), the small siblings after it are teasers, related links, newsletter
+        // boxes; the ones before it (headline, lead) stay. Applied level by level down the path
+        // of heaviest children.
+        var children = [[Int]](repeating: [], count: n)
+        if chosen + 1 < n {
+            for node in (chosen + 1)..<n where under[node] && !removed[node] {
+                children[Int(b.nodeParent[node])].append(node)
+            }
+        }
+        var trailing = [Bool](repeating: false, count: n)
+        var trailingAfter = [Int](repeating: Int.max, count: n)  // blocks directly in a node, after this block index
+        var lastBlockIn = [Int](repeating: -1, count: n)          // last block index in each subtree
+        for k in 0..<b.blockNode.count {
+            var c = Int(b.blockNode[k])
+            guard under[c] else { continue }
+            while c >= chosen && lastBlockIn[c] != k {
+                lastBlockIn[c] = k
+                if c == chosen { break }
+                c = Int(b.nodeParent[c])
+            }
+        }
+        var level = chosen
+        while true {
+            var heavy = -1
+            for c in children[level] where heavy < 0 || weight[c] > weight[heavy] { heavy = c }
+            guard heavy >= 0, weight[heavy] >= HTMLContentSelector.bodyShare * weight[level] else { break }
+            for c in children[level] where c > heavy && weight[c] < HTMLContentSelector.trailingShare * weight[heavy] {
+                trailing[c] = true
+            }
+            trailingAfter[level] = lastBlockIn[heavy]
+            level = heavy
+        }
+        if chosen + 1 < n {
+            for node in (chosen + 1)..<n where trailing[Int(b.nodeParent[node])] { trailing[node] = true }
+        }
         var picked: [Int] = []
         var quality: [Quality] = []
         for k in 0..<b.blockNode.count {
             let node = Int(b.blockNode[k])
-            if !under[node] || removed[node] { continue }
+            if !under[node] || removed[node] || trailing[node] { continue }
+            // Short text directly in a level container after its body.
+            if k > trailingAfter[node] && Double(b.blockEnd[k] - b.blockStart[k]) < HTMLContentSelector.goodLength { continue }
             let kind = b.blockKind[k]
             if kind == .cell && !includeTables { continue }
             let len = Int(b.blockEnd[k] - b.blockStart[k])
