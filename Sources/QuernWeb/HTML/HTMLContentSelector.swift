@@ -230,7 +230,7 @@ struct HTMLContentSelector {
         var level = chosen
         while true {
             var heavy = -1
-            for c in children[level] where heavy < 0 || weight[c] > weight[heavy] { heavy = c }
+            for c in children[level] where !b.nodeTag[c].isTextBlock && (heavy < 0 || weight[c] > weight[heavy]) { heavy = c }
             guard heavy >= 0, weight[heavy] >= HTMLContentSelector.bodyShare * weight[level] else { break }
             for c in children[level] where c > heavy && weight[c] < HTMLContentSelector.trailingShare * weight[heavy] {
                 trailing[c] = true
