@@ -65,6 +65,7 @@ struct HTMLContentSelector {
                 }
             }
             if tag == .article || tag == .main { boiler = false }
+            if flags & NodeFlag.hidden != 0 { boiler = true }
             if boiler {
                 // A container with most of the page's prose is the page, whatever its name says.
                 let prose = rawText[node] - rawLink[node]

@@ -307,11 +307,15 @@ struct HTMLPageBuilder {
         }
         var flags: UInt8 = 0
         var dropped = tag.isDropped
-        if token.has(.hidden) { dropped = true }
+        // Hidden elements are kept as nodes and decided in pass 2: usually boilerplate (menus,
+        // modals), but streaming server rendering parks the whole page in a hidden div.
+        var hidden = token.has(.hidden)
         if let r = token.range(.ariaHidden), r.count == 4, bytes[r.lowerBound] | 0x20 == UInt8(ascii: "t") {
-            dropped = true
+            hidden = true
         }
-        if let r = token.range(.style), r.count >= 12, styleHides(bytes, r) { dropped = true }
+        if let r = token.range(.style), r.count >= 12, styleHides(bytes, r) { hidden = true }
+        // Hidden inline text would land in the surrounding block: drop it now.
+        if hidden && !tag.isBlock { dropped = true } else if hidden { flags |= NodeFlag.hidden }
         var cues = HTMLCues.Result()
         if let r = token.range(.class) { HTMLCues.classify(UnsafeBufferPointer(rebasing: bytes[r]), into: &cues) }
         if let r = token.range(.id) { HTMLCues.classify(UnsafeBufferPointer(rebasing: bytes[r]), into: &cues) }
@@ -536,4 +540,5 @@ enum NodeFlag {
     static let weakNegative: UInt8 = 4
     static let articleBody: UInt8 = 8
     static let strong: UInt8 = 16
+    static let hidden: UInt8 = 32
 }
