@@ -528,9 +528,31 @@ struct HTMLPageBuilder {
             guard let b, !b.isEmpty else { return nil }
             return String(decoding: b, as: UTF8.self)
         }
-        let chosenTitle = str(ogTitle) ?? str(title) ?? str(firstH1.map(collapse))
+        let chosenTitle = HTMLPageBuilder.pickTitle(title: str(title), ogTitle: str(ogTitle),
+                                                    h1: str(firstH1.map(collapse)))
         return ExtractedPage(title: chosenTitle, date: date, language: language,
                              text: String(decoding: body, as: UTF8.self), capped: capped)
+    }
+}
+
+extension HTMLPageBuilder {
+    /// The page's own headline: the first <h1> when the <title> contains it (the title then
+    /// only adds the site name), otherwise og:title or <title> without the site-name part
+    /// ("Headline | Site", "Headline - Site": the longest part is kept).
+    static func pickTitle(title: String?, ogTitle: String?, h1: String?) -> String? {
+        func folded(_ s: String) -> String { s.lowercased().split(whereSeparator: \.isWhitespace).joined(separator: " ") }
+        if let h1, let title, folded(title).contains(folded(h1)) { return h1 }
+        func stripped(_ s: String?) -> String? {
+            guard let s else { return nil }
+            var parts = [s]
+            for separator in [" | ", " - ", " – ", " — ", " · ", " » ", " :: "] {
+                parts = parts.flatMap { $0.split(separator: separator).map(String.init) }
+            }
+            parts = parts.map { folded($0).isEmpty ? "" : String($0.drop(while: \.isWhitespace).reversed().drop(while: \.isWhitespace).reversed()) }
+                .filter { !$0.isEmpty }
+            return parts.max { $0.count < $1.count } ?? s
+        }
+        return stripped(ogTitle) ?? stripped(title) ?? h1
     }
 }
 
