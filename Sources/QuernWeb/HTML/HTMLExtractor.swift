@@ -435,11 +435,16 @@ struct HTMLPageBuilder {
             scratch.removeAll(keepingCapacity: true)
             HTMLEntities.decodeAll(UnsafeBufferPointer(rebasing: bytes[c]), inAttribute: true, into: &scratch)
             ogTitle = collapse(scratch)
-        case "article:published_time", "datepublished", "og:published_time", "date",
-             "publish-date", "publishdate", "pubdate", "dc.date", "dc.date.issued", "dcterms.date",
-             "sailthru.date", "parsely-pub-date", "article.published", "published_time", "citation_publication_date":
-            noteDate(bytes, c, rank: key.hasPrefix("article:") || key == "datepublished" ? 0 : 2)
-        default: break
+        case "article:published_time", "datepublished":
+            noteDate(bytes, c, rank: 0)
+        default:
+            // Other publication-date names: `published-date`, `dc.date.issued`, `ms.date`,
+            // `parsely-pub-date`, `citation_publication_date`... but not modification dates.
+            if key.contains("modif") || key.contains("updat") || key.contains("expir") { break }
+            if key.contains("publi") || key.contains("pub-date") || key.contains("pubdate") || key == "date"
+                || key.hasSuffix(".date") || key.hasSuffix("-date") || key.hasSuffix("_date") || key.hasSuffix(".issued") {
+                noteDate(bytes, c, rank: 2)
+            }
         }
     }
 
