@@ -10,9 +10,9 @@ struct HTMLCues {
         var strong = false     // entry-content, article-body, ...: the usual main-text wrappers
     }
 
-    private enum Kind: UInt8 { case negative, positive, weakNegative, strong }
+    private enum Kind: UInt8, Sendable { case negative, positive, weakNegative, strong }
 
-    private static let exact: [UInt64: Kind] = {
+    private static let exact: HTMLKeyTable<Kind> = {
         var t: [UInt64: Kind] = [:]
         for w in ["nav", "navi", "navbar", "navigation", "menu", "menus", "submenu", "breadcrumb",
                   "breadcrumbs", "crumbs", "footer", "sidebar", "share", "sharing",
@@ -47,7 +47,7 @@ struct HTMLCues {
                   "postmeta", "pubdate"] {
             t[key(w)] = .weakNegative
         }
-        return t
+        return HTMLKeyTable(t.map { ($0.key, $0.value) })
     }()
 
     /// Prefixes that mark boilerplate whatever follows (`commentlist`, `sidebarleft`, `socialicons`).

@@ -420,6 +420,14 @@ struct HTMLPageBuilder {
 
     mutating func meta(_ bytes: UnsafeBufferPointer<UInt8>, _ token: HTMLToken) {
         guard let c = token.range(.content) else { return }
+        // Most meta tags are neither a title nor a date: skip them before building any string.
+        // A date needs digits; og:title is recognized by its length and first bytes.
+        let nameRange = token.range(.property) ?? token.range(.name) ?? token.range(.itemprop)
+        if let r = nameRange, !(r.count == 8 && bytes[r.lowerBound] | 0x20 == UInt8(ascii: "o")) {
+            var digits = 0
+            for i in c.prefix(32) where bytes[i] >= 48 && bytes[i] <= 57 { digits += 1 }
+            if digits < 4 { return }
+        }
         let key: String
         if let r = token.range(.property) { key = string(bytes, r).lowercased() }
         else if let r = token.range(.name) { key = string(bytes, r).lowercased() }

@@ -133,9 +133,6 @@ public enum HTMLTag: UInt8, Sendable, CaseIterable {
 
     private static let nameBytes: [[UInt8]] = HTMLTag.allCases.map { Array($0.name.utf8) }
 
-    private static let lookupTable: [UInt64: HTMLTag] = {
-        var t: [UInt64: HTMLTag] = [:]
-        for tag in HTMLTag.allCases where tag != .other && tag != .custom { t[key(tag.name)] = tag }
-        return t
-    }()
+    private static let lookupTable = HTMLKeyTable<HTMLTag>(
+        HTMLTag.allCases.filter { $0 != .other && $0 != .custom }.map { (key($0.name), $0) })
 }
