@@ -285,13 +285,13 @@ struct HTMLPageBuilder {
         }
         if tag.isBlock || tag.isDropped { flushBlock() }
         // Implied end tags (WHATWG "close a p element", li/dt/dd/td/th/tr/option).
-        if tag.closesParagraph { closeImplied(.p, until: [.div, .article, .section, .td, .th, .li, .blockquote, .body]) }
+        if tag.closesParagraph { closeImplied(.p, until: Scope.paragraph) }
         switch tag {
-        case .li: closeImplied(.li, until: [.ul, .ol, .menu])
-        case .dt, .dd: closeImplied(.dd, until: [.dl]); closeImplied(.dt, until: [.dl])
-        case .td, .th: closeImplied(.td, until: [.tr, .table]); closeImplied(.th, until: [.tr, .table])
-        case .tr: closeImplied(.tr, until: [.table])
-        case .a: closeImplied(.a, until: [.div, .p, .li, .td, .article, .section])
+        case .li: closeImplied(.li, until: Scope.listItem)
+        case .dt, .dd: closeImplied(.dd, until: Scope.definition); closeImplied(.dt, until: Scope.definition)
+        case .td, .th: closeImplied(.td, until: Scope.cell); closeImplied(.th, until: Scope.cell)
+        case .tr: closeImplied(.tr, until: Scope.row)
+        case .a: closeImplied(.a, until: Scope.link)
         case .h1, .h2, .h3, .h4, .h5, .h6:
             if stack[stack.count - 1].tag.isHeading { popTo(stack.count - 1) }
         default: break
@@ -388,13 +388,13 @@ struct HTMLPageBuilder {
     }
 
     /// Closes an open `tag` implied by a new start tag, unless a scope boundary comes first.
-    mutating func closeImplied(_ tag: HTMLTag, until boundaries: [HTMLTag]) {
+    mutating func closeImplied(_ tag: HTMLTag, until boundaries: UInt128) {
         var k = stack.count - 1
         var steps = 0
         while k > 0 && steps < 32 {
             let t = stack[k].tag
             if t == tag { popTo(k); return }
-            if boundaries.contains(t) { return }
+            if boundaries & (1 << UInt128(t.rawValue)) != 0 { return }
             k -= 1; steps += 1
         }
     }
@@ -567,6 +567,18 @@ extension HTMLPageBuilder {
         }
         return stripped(ogTitle) ?? stripped(title) ?? h1
     }
+}
+
+/// Elements an implied end tag does not look past (bit sets over HTMLTag raw values, so the
+/// check allocates nothing).
+enum Scope {
+    static func set(_ tags: [HTMLTag]) -> UInt128 { tags.reduce(0) { $0 | (1 << UInt128($1.rawValue)) } }
+    static let paragraph = set([.div, .article, .section, .td, .th, .li, .blockquote, .body])
+    static let listItem = set([.ul, .ol, .menu])
+    static let definition = set([.dl])
+    static let cell = set([.tr, .table])
+    static let row = set([.table])
+    static let link = set([.div, .p, .li, .td, .article, .section])
 }
 
 enum NodeFlag {
