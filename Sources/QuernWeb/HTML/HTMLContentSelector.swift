@@ -170,6 +170,8 @@ struct HTMLContentSelector {
     static let weakShare = 0.05
     /// Output bytes under which the relaxed rendering is tried.
     static let minimumOutput = 250.0
+    /// Blocks at least this long are written once even when the page repeats them.
+    static let duplicateLength = 40
     /// A child holding this share of its parent's weight is the body; siblings after it...
     static let bodyShare = 0.7
     /// ...lighter than this share of the body are trailing boilerplate.
@@ -274,6 +276,7 @@ struct HTMLContentSelector {
         var out: [UInt8] = []
         out.reserveCapacity(b.text.count / 2)
         var lastRow: Int32 = -1
+        var seen = Set<UInt64>()
         for j in 0..<m {
             let k = picked[j]
             let kind = b.blockKind[k]
@@ -289,6 +292,13 @@ struct HTMLContentSelector {
                 else if prev[j] != next[j] && Double(len) < HTMLContentSelector.nearGoodLength { continue }
             }
             let s = Int(b.blockStart[k]), e = Int(b.blockEnd[k])
+            // A long block written twice (desktop and mobile copies of one description) is
+            // written once.
+            if len >= HTMLContentSelector.duplicateLength {
+                var h: UInt64 = 0xcbf2_9ce4_8422_2325
+                for i in s..<e { h = (h ^ UInt64(b.text[i])) &* 0x100_0000_01b3 }
+                if !seen.insert(h).inserted { continue }
+            }
             if kind == .cell && b.blockRow[k] == lastRow && lastRow >= 0 {
                 if out.last == 10 { out.removeLast() }
                 out.append(contentsOf: Array(" | ".utf8))
