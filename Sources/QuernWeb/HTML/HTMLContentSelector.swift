@@ -170,6 +170,8 @@ struct HTMLContentSelector {
     static let weakShare = 0.05
     /// Output bytes under which the relaxed rendering is tried.
     static let minimumOutput = 250.0
+    /// Link share above which a list item is bad (link lists are linked from end to end).
+    static let listItemLinkDensity = 0.7
     /// Blocks at least this long are written once even when the page repeats them.
     static let duplicateLength = 40
     /// A child holding this share of its parent's weight is the body; siblings after it...
@@ -257,7 +259,10 @@ struct HTMLContentSelector {
             let link = Int(b.blockLinkBytes[k])
             let density = Double(link) / Double(max(1, len))
             let q: Quality
-            if density > badDensity && kind != .heading { q = .bad }
+            // List items with words of their own around a link are content (checklists,
+            // steps); link lists are links from end to end.
+            let limit = kind == .listItem ? max(badDensity, HTMLContentSelector.listItemLinkDensity) : badDensity
+            if density > limit && kind != .heading { q = .bad }
             else if Double(len - link) >= HTMLContentSelector.goodLength { q = .good }
             else { q = .short }
             picked.append(k); quality.append(q)
