@@ -9,6 +9,7 @@ final class ExtractHTMLCLITests: XCTestCase {
     override func tearDownWithError() throws { try? FileManager.default.removeItem(at: scratch) }
 
     private let prose = "<p>Eine Geschichte über Größe und Schönheit, lang genug, um als Inhalt zu zählen, mit Kommas, Wörtern und einem Punkt.</p>"
+    private let more = "<p>Ein zweiter Absatz erzählt die Geschichte weiter, ebenfalls lang genug, mit eigenen Wörtern und einem Punkt.</p>"
 
     func testJSONLinesInInputOrderWithCharsetsAndCompression() throws {
         // windows-1252 declared in a meta tag; the second file gzip-compressed UTF-8.
@@ -16,7 +17,7 @@ final class ExtractHTMLCLITests: XCTestCase {
         let a = scratch.appendingPathComponent("a.html")
         try Data(latin.data(using: .windowsCP1252)!).write(to: a)
         let b = scratch.appendingPathComponent("b.html")
-        try Data("<html><head><title>Zweite</title></head><body>\(prose)\(prose)</body></html>".utf8).write(to: b)
+        try Data("<html><head><title>Zweite</title></head><body>\(prose)\(more)</body></html>".utf8).write(to: b)
         _ = try TestSupport.shell("gzip -9 '\(b.path)'")
         let missing = scratch.appendingPathComponent("missing.html").path
 
@@ -40,7 +41,7 @@ final class ExtractHTMLCLITests: XCTestCase {
 
     func testPlainTextToAFile() throws {
         let a = scratch.appendingPathComponent("a.html")
-        try Data("<body><div>\(prose)<table><tr><td>Zelle eins<td>Zelle zwei</table>\(prose)</div></body>".utf8).write(to: a)
+        try Data("<body><div>\(prose)<table><tr><td>Zelle eins<td>Zelle zwei</table>\(more)</div></body>".utf8).write(to: a)
         let out = scratch.appendingPathComponent("out.txt")
         let result = try TestSupport.execute(CLITests.executable, ["extract", "html", a.path, "-o", out.path])
         XCTAssertEqual(result.status, 0, result.stderr)
@@ -49,5 +50,16 @@ final class ExtractHTMLCLITests: XCTestCase {
         XCTAssertTrue(text.hasSuffix("Punkt.\n"))
         let noTables = try TestSupport.execute(CLITests.executable, ["extract", "html", "--no-tables", a.path])
         XCTAssertFalse(String(decoding: noTables.stdout, as: UTF8.self).contains("Zelle"))
+    }
+
+    func testCapsAreReported() throws {
+        let deep = scratch.appendingPathComponent("deep.html")
+        try Data((String(repeating: "<div>", count: 300) + prose).utf8).write(to: deep)
+        let result = try TestSupport.execute(CLITests.executable, ["extract", "html", "--jsonl", deep.path])
+        XCTAssertEqual(result.status, 0)
+        XCTAssertTrue(result.stderr.contains("deep.html: hit the depth cap"), result.stderr)
+        let object = try JSONSerialization.jsonObject(with: Data(result.stdout)) as! [String: Any]
+        XCTAssertEqual(object["capped"] as? [String], ["depth"])
+        XCTAssertTrue((object["text"] as? String ?? "").hasPrefix("Eine Geschichte"))
     }
 }

@@ -84,7 +84,8 @@ final class HTMLExtractorTests: XCTestCase {
             <pre>line one
               line two</pre>
             <table><tr><th>Item<th>Amount</tr><tr><td>Schools</td><td>1.2 M</td></tr></table>
-            \(article)</div>
+            <p>The next meeting of the committee is planned for the spring, when the first results \
+            of the new budget will be reviewed in public.</p></div>
             """)
         let text = HTMLExtractor().extract(html).text
         XCTAssertTrue(text.contains("\n- First point about the schools budget\n- Second point about the roads\n"), text)
@@ -160,6 +161,14 @@ final class HTMLExtractorTests: XCTestCase {
         XCTAssertTrue(text.contains("- Programming language number 1\n"), text)
         XCTAssertTrue(text.contains("- Programming language number 30"), text)
         XCTAssertFalse(text.contains("Home"), text)
+    }
+
+    func testRepeatedLongBlocksAreWrittenOnce() {
+        // Short lines may repeat (between good blocks they stay); the long copy goes.
+        let html = page("<div>\(article)<p>Short line.</p><p>Short line.</p><div class=\"mobile-copy\">\(article)</div></div>")
+        let text = HTMLExtractor().extract(html).text
+        XCTAssertEqual(text.components(separatedBy: "The committee met on Tuesday").count, 2, text)
+        XCTAssertEqual(text.components(separatedBy: "Short line.").count, 3, text)
     }
 
     func testEmptyAndTextOnlyInputs() {

@@ -6,7 +6,9 @@ import XCTest
 /// Regression floors on the real gold sets in the shared corpora, scored as the reference tools
 /// are: trafilatura's evaluation (snippets that must / must not appear; precision, recall and F1
 /// over all snippets) and WCXB's word-level F1 against `main_content`, averaged over pages.
-/// Measured when written (debug and release agree): trafilatura set F1 0.918, WCXB 0.80.
+/// Measured when written (debug and release agree): trafilatura set precision 0.916, recall
+/// 0.933, F1 0.925 (trafilatura 2.3.1 itself: 0.923; resiliparse 2.0.1: 0.839); WCXB mean word F1
+/// 0.819 (trafilatura 0.814, resiliparse 0.744). The floors sit a little under.
 final class HTMLGoldSetTests: XCTestCase {
     private func unpack(_ relative: String) throws -> URL {
         let tarball = try TestSupport.corpora(relative)
@@ -39,9 +41,9 @@ final class HTMLGoldSetTests: XCTestCase {
         let precision = Double(tp) / Double(tp + fp), recall = Double(tp) / Double(tp + fn)
         let f1 = 2 * precision * recall / (precision + recall)
         print("trafilatura eval set: precision \(precision) recall \(recall) F1 \(f1) (tp \(tp) fn \(fn) fp \(fp) tn \(tn))")
-        XCTAssertGreaterThan(f1, 0.90)
-        XCTAssertGreaterThan(precision, 0.88)
-        XCTAssertGreaterThan(recall, 0.91)
+        XCTAssertGreaterThan(f1, 0.915)
+        XCTAssertGreaterThan(precision, 0.905)
+        XCTAssertGreaterThan(recall, 0.92)
     }
 
     /// Python's `re.findall(r"\w+", s.lower())`.
@@ -85,6 +87,6 @@ final class HTMLGoldSetTests: XCTestCase {
         }
         let f1 = total / Double(files.count)
         print("WCXB dev subset: mean word F1 \(f1)")
-        XCTAssertGreaterThan(f1, 0.78)
+        XCTAssertGreaterThan(f1, 0.805)
     }
 }
