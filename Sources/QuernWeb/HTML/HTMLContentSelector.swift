@@ -1,14 +1,24 @@
-/// Pass 2: decides which blocks are main content.
+/// Pass 2: decides which blocks are main content. Ideas from readability (class/id cues,
+/// scoring containers by their text), jusText (block classes and their neighbours) and
+/// boilerpipe (text and link density); no code from them.
 ///
 /// 1. Boilerplate containers are removed: by tag (nav, aside, footer, menu, form, header outside
-///    an article) and by class/id/role cues (negative words without a positive one), except on
-///    html/body/main/article and except when the container holds most of the page's prose
-///    (a `class="has-sidebar"` wrapper or an ASP.NET page-wide form is not boilerplate).
+///    an article), by class/id/role cues (negative words without a positive one), small
+///    byline/meta boxes and hidden containers, except on html/body/main/article and except when
+///    the container holds most of the page's prose (a `class="has-sidebar"` wrapper, an ASP.NET
+///    page-wide form, a streamed page parked in a hidden div are the page).
 /// 2. Every remaining block gets a content weight: its non-link text, scaled down by link
-///    density and up for sentence-like paragraphs, with class cues of its ancestors.
-/// 3. The main container is the deepest node that still holds a fixed share of the total weight
-///    (a descent from the root: each step goes to the one child that keeps the share).
-/// 4. Blocks under that container are written, dropping link lists and short link-heavy lines.
+///    density and up for paragraphs; weights are summed up the tree.
+/// 3. The main container is the deepest container that still holds 90% of the total weight (a
+///    descent from the root), or a known main-text wrapper (entry-content, articleBody,
+///    <article>) on or near that path.
+/// 4. Inside it, small siblings after the body (teasers, related links) are dropped level by
+///    level; blocks are classed good/bad/short and short ones judged by their neighbours; a
+///    container that is mostly links (an index) keeps its links; repeated long blocks are
+///    written once. When that leaves almost nothing, every block that is not link-heavy stays.
+///
+/// Everything here is arrays indexed by node or block number (no per-node objects): a page
+/// with thousands of elements costs a few linear sweeps.
 struct HTMLContentSelector {
     let b: HTMLPageBuilder
     var removed: [Bool]
