@@ -84,6 +84,9 @@ struct HTMLCues {
             while i < n {
                 var len = 0
                 var c = base[i]
+                // A BEM modifier (`block--modifier`) describes a variant of its block, not what
+                // the element is for: `TestReport__Section--Ads` is a report section.
+                let modifier = i >= 2 && base[i &- 1] == UInt8(ascii: "-") && base[i &- 2] == UInt8(ascii: "-")
                 // Words split at anything but letters and digits; '-' and '_' join compounds
                 // into one word too (`author-bio`), so both the compound and its parts count.
                 while i < n {
@@ -93,7 +96,7 @@ struct HTMLCues {
                     if len < 64 { w[len] = c | (c >= 65 && c <= 90 ? 0x20 : 0); len &+= 1 }
                     i &+= 1
                 }
-                if len > 0 { classifyWord(w, len, into: &result) }
+                if len > 0 && !modifier { classifyWord(w, len, into: &result) }
                 if i < n && (c == UInt8(ascii: "-") || c == UInt8(ascii: "_")) {
                     // Also try the hyphenated compound `xxx-yyy` as one word for the exact table.
                     var j = i &+ 1
