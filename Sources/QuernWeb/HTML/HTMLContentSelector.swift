@@ -54,12 +54,14 @@ struct HTMLContentSelector {
         // 1. Removal, top-down (a parent comes before its children).
         removed = [Bool](repeating: false, count: n)
         var inArticle = [Bool](repeating: false, count: n)
+        var strongAncestor = [Int](repeating: -1, count: n)
         for node in 1..<max(1, n) {
             let p = Int(b.nodeParent[node])
             let tag = b.nodeTag[node]
             let flags = b.nodeFlags[node]
             inArticle[node] = inArticle[p] || tag == .article || tag == .main
                 || flags & NodeFlag.articleBody != 0
+            strongAncestor[node] = b.nodeFlags[p] & NodeFlag.strong != 0 ? p : strongAncestor[p]
             if removed[p] { removed[node] = true; continue }
             var boiler = false
             switch tag {
@@ -80,6 +82,11 @@ struct HTMLContentSelector {
                 // A container with most of the page's prose is the page, whatever its name says.
                 let prose = rawText[node] - rawLink[node]
                 if Double(prose) > 0.5 * Double(totalProse) && tag != .nav {
+                    boiler = false
+                }
+                // Likewise inside a main-text wrapper: a large part of the article body is body.
+                let s = strongAncestor[node]
+                if s > 0 && tag != .nav && Double(prose) > HTMLContentSelector.strongPartShare * Double(rawText[s] - rawLink[s]) {
                     boiler = false
                 }
             }
@@ -180,6 +187,9 @@ struct HTMLContentSelector {
     static let weakShare = 0.05
     /// Output bytes under which the relaxed rendering is tried.
     static let minimumOutput = 250.0
+    /// A container with boilerplate words holding this share of its main-text wrapper's prose
+    /// is part of the body.
+    static let strongPartShare = 0.5
     /// Link share above which a list item is bad (link lists are linked from end to end).
     static let listItemLinkDensity = 0.7
     /// Blocks at least this long are written once even when the page repeats them.
