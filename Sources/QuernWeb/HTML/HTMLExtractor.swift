@@ -100,6 +100,7 @@ struct HTMLPageBuilder {
         var blockTag: HTMLTag    // innermost block-level element at or above this element
         var dropped: Bool
         var link: Bool
+        var time: Bool           // inside <time>: dates and times, not prose
         var pre: Bool
     }
     var stack: [Open] = []
@@ -108,6 +109,7 @@ struct HTMLPageBuilder {
     var blockOpenStart = 0
     var pendingSpace = false
     var linkBytes = 0
+    var timeBytes = 0
     var rowCounter: Int32 = 0
     var currentRow: Int32 = -1
 
@@ -127,7 +129,7 @@ struct HTMLPageBuilder {
         self.options = options
         text.reserveCapacity(1 << 16)
         stack.reserveCapacity(64)
-        stack.append(Open(tag: .html, node: 0, blockTag: .html, dropped: false, link: false, pre: false))
+        stack.append(Open(tag: .html, node: 0, blockTag: .html, dropped: false, link: false, time: false, pre: false))
     }
 
     static func now() -> Double {
@@ -219,6 +221,7 @@ struct HTMLPageBuilder {
             i = j
         }
         if stack[stack.count - 1].link { linkBytes &+= text.count &- before }
+        if stack[stack.count - 1].time { timeBytes &+= text.count &- before }
     }
 
     mutating func flushBlock() {
@@ -245,12 +248,17 @@ struct HTMLPageBuilder {
             blockKind.append(kind)
             blockStart.append(Int32(blockOpenStart))
             blockEnd.append(Int32(e))
-            blockLinkBytes.append(Int32(min(linkBytes, e - blockOpenStart)))
+            // A block that is mostly a <time> element is a dateline: counted like link text,
+            // so it is never content on its own.
+            let len = e - blockOpenStart
+            let datelineBytes = timeBytes * 2 >= len && len < 64 ? len : 0
+            blockLinkBytes.append(Int32(min(max(linkBytes, datelineBytes), len)))
             blockRow.append(kind == .cell ? currentRow : -1)
         }
         blockOpenStart = text.count
         pendingSpace = false
         linkBytes = 0
+        timeBytes = 0
     }
 
     // MARK: tags
@@ -268,7 +276,7 @@ struct HTMLPageBuilder {
             // Inside a dropped subtree only nesting matters (so the end tag is found).
             if !tag.isVoid && !token.selfClosing && stack.count < options.maxDepth {
                 stack.append(Open(tag: tag, node: top.node, blockTag: top.blockTag, dropped: true,
-                                  link: false, pre: false))
+                                  link: false, time: false, pre: false))
             }
             return
         }
@@ -339,7 +347,8 @@ struct HTMLPageBuilder {
         if tag == .tr { rowCounter &+= 1; currentRow = rowCounter }
         if tag == .h1 && firstH1 == nil && !dropped { inH1 = true; h1Start = text.count }
         stack.append(Open(tag: tag, node: node, blockTag: tag.isBlock ? tag : top.blockTag,
-                          dropped: dropped, link: top.link || tag == .a, pre: top.pre || tag == .pre))
+                          dropped: dropped, link: top.link || tag == .a, time: top.time || tag == .time,
+                          pre: top.pre || tag == .pre))
     }
 
     /// A `<br>` inside running text ends a line (kept as a line break within the block).
@@ -383,7 +392,7 @@ struct HTMLPageBuilder {
         if blockEnded { flushBlock() }
         stack.removeSubrange(k...)
         if stack.isEmpty {
-            stack.append(Open(tag: .html, node: 0, blockTag: .html, dropped: false, link: false, pre: false))
+            stack.append(Open(tag: .html, node: 0, blockTag: .html, dropped: false, link: false, time: false, pre: false))
         }
     }
 
