@@ -152,6 +152,9 @@ struct HTMLPageBuilder {
         var token = HTMLToken()
         let started = HTMLPageBuilder.now()
         var tokens = 0
+        // One token per iteration, one reused token value (no allocation per token); the clock
+        // and the token cap are looked at every 4096 tokens, so the checks cost nothing while a
+        // pathological page still stops within a few milliseconds of its budget.
         while tokenizer.next(&token) {
             tokens &+= 1
             if tokens & 4095 == 0 {
@@ -305,9 +308,6 @@ struct HTMLPageBuilder {
         default: break
         }
         if tag.isVoid || (token.selfClosing && tag == .other) { return }
-        if tag.isRawText && !tag.isDropped && tag != .title {
-            // textarea etc. fall through to dropped handling below.
-        }
         top = stack[stack.count - 1]
         if stack.count >= options.maxDepth {
             capped.insert(.depthLimit)
@@ -412,16 +412,15 @@ struct HTMLPageBuilder {
         let r = token.start..<token.end
         switch token.tag {
         case .title:
-            if title == nil && !stack[stack.count - 1].dropped || title == nil {
+            // The first <title> (the document's; an SVG's comes later, if at all).
+            if title == nil {
                 scratch.removeAll(keepingCapacity: true)
                 HTMLEntities.decodeAll(UnsafeBufferPointer(rebasing: bytes[r]), into: &scratch)
                 title = collapse(scratch)
             }
         case .script:
             if dateRank > 2 { jsonLDDate(bytes, r) }
-        case .textarea:
-            break
-        default: break
+        default: break  // style, textarea, iframe...: never text
         }
     }
 
