@@ -10,9 +10,9 @@ struct HTMLCues {
         var strong = false     // entry-content, article-body, ...: the usual main-text wrappers
     }
 
-    private enum Kind: UInt8 { case negative, positive, weakNegative, strong }
+    private enum Kind: UInt8, Sendable { case negative, positive, weakNegative, strong }
 
-    private static let exact: [UInt64: Kind] = {
+    private static let exact: HTMLKeyTable<Kind> = {
         var t: [UInt64: Kind] = [:]
         for w in ["nav", "navi", "navbar", "navigation", "menu", "menus", "submenu", "breadcrumb",
                   "breadcrumbs", "crumbs", "footer", "sidebar", "share", "sharing",
@@ -42,11 +42,12 @@ struct HTMLCues {
                   "artikel-text", "article-container", "mw-content-text"] {
             t[key(w)] = .strong
         }
-        for w in ["header", "head", "meta", "byline", "info", "date", "dateline", "author", "extra", "aside", "contact", "footnote", "footnotes", "media",
-                  "share-links", "links", "list", "more", "box", "teaserbox"] {
+        for w in ["byline", "meta", "dateline", "author", "date", "entry-meta", "post-meta",
+                  "article-meta", "author-info", "authorinfo", "published", "timestamp", "posted",
+                  "postmeta", "pubdate"] {
             t[key(w)] = .weakNegative
         }
-        return t
+        return HTMLKeyTable(t.map { ($0.key, $0.value) })
     }()
 
     /// Prefixes that mark boilerplate whatever follows (`commentlist`, `sidebarleft`, `socialicons`).
@@ -83,6 +84,9 @@ struct HTMLCues {
             while i < n {
                 var len = 0
                 var c = base[i]
+                // A BEM modifier (`block--modifier`) describes a variant of its block, not what
+                // the element is for: `TestReport__Section--Ads` is a report section.
+                let modifier = i >= 2 && base[i &- 1] == UInt8(ascii: "-") && base[i &- 2] == UInt8(ascii: "-")
                 // Words split at anything but letters and digits; '-' and '_' join compounds
                 // into one word too (`author-bio`), so both the compound and its parts count.
                 while i < n {
@@ -92,7 +96,7 @@ struct HTMLCues {
                     if len < 64 { w[len] = c | (c >= 65 && c <= 90 ? 0x20 : 0); len &+= 1 }
                     i &+= 1
                 }
-                if len > 0 { classifyWord(w, len, into: &result) }
+                if len > 0 && !modifier { classifyWord(w, len, into: &result) }
                 if i < n && (c == UInt8(ascii: "-") || c == UInt8(ascii: "_")) {
                     // Also try the hyphenated compound `xxx-yyy` as one word for the exact table.
                     var j = i &+ 1

@@ -100,6 +100,7 @@ struct HTMLPageBuilder {
         var blockTag: HTMLTag    // innermost block-level element at or above this element
         var dropped: Bool
         var link: Bool
+        var time: Bool           // inside <time>: dates and times, not prose
         var pre: Bool
     }
     var stack: [Open] = []
@@ -108,6 +109,7 @@ struct HTMLPageBuilder {
     var blockOpenStart = 0
     var pendingSpace = false
     var linkBytes = 0
+    var timeBytes = 0
     var rowCounter: Int32 = 0
     var currentRow: Int32 = -1
 
@@ -127,7 +129,7 @@ struct HTMLPageBuilder {
         self.options = options
         text.reserveCapacity(1 << 16)
         stack.reserveCapacity(64)
-        stack.append(Open(tag: .html, node: 0, blockTag: .html, dropped: false, link: false, pre: false))
+        stack.append(Open(tag: .html, node: 0, blockTag: .html, dropped: false, link: false, time: false, pre: false))
     }
 
     static func now() -> Double {
@@ -150,6 +152,9 @@ struct HTMLPageBuilder {
         var token = HTMLToken()
         let started = HTMLPageBuilder.now()
         var tokens = 0
+        // One token per iteration, one reused token value (no allocation per token); the clock
+        // and the token cap are looked at every 4096 tokens, so the checks cost nothing while a
+        // pathological page still stops within a few milliseconds of its budget.
         while tokenizer.next(&token) {
             tokens &+= 1
             if tokens & 4095 == 0 {
@@ -182,8 +187,16 @@ struct HTMLPageBuilder {
         while i < e {
             let c = base[i]
             if c <= 32 {
-                if pre && c == 10 { text.append(10); pendingSpace = false }
-                else if c == 32 || c == 10 || c == 9 || c == 13 || c == 12 { pendingSpace = true }
+                if pre {
+                    // Preformatted text keeps its line breaks and indentation (not a leading
+                    // newline, which HTML drops after <pre>).
+                    if c == 10 || c == 32 || c == 9 {
+                        if c != 10 || text.count > blockOpenStart { text.append(c) }
+                    }
+                    pendingSpace = false
+                } else if c == 32 || c == 10 || c == 9 || c == 13 || c == 12 {
+                    pendingSpace = true
+                }
                 i &+= 1
                 continue
             }
@@ -211,9 +224,14 @@ struct HTMLPageBuilder {
             i = j
         }
         if stack[stack.count - 1].link { linkBytes &+= text.count &- before }
+        if stack[stack.count - 1].time { timeBytes &+= text.count &- before }
     }
 
     mutating func flushBlock() {
+        // Line breaks and spaces left at the end (a trailing <br>, the end of a <pre>) go.
+        while text.count > blockOpenStart, let last = text.last, last == 10 || last == 32 || last == 9 {
+            text.removeLast()
+        }
         let e = text.count
         if e > blockOpenStart {
             let top = stack[stack.count - 1]
@@ -233,12 +251,17 @@ struct HTMLPageBuilder {
             blockKind.append(kind)
             blockStart.append(Int32(blockOpenStart))
             blockEnd.append(Int32(e))
-            blockLinkBytes.append(Int32(min(linkBytes, e - blockOpenStart)))
+            // A block that is mostly a <time> element is a dateline: counted like link text,
+            // so it is never content on its own.
+            let len = e - blockOpenStart
+            let datelineBytes = timeBytes * 2 >= len && len < 64 ? len : 0
+            blockLinkBytes.append(Int32(min(max(linkBytes, datelineBytes), len)))
             blockRow.append(kind == .cell ? currentRow : -1)
         }
         blockOpenStart = text.count
         pendingSpace = false
         linkBytes = 0
+        timeBytes = 0
     }
 
     // MARK: tags
@@ -256,7 +279,7 @@ struct HTMLPageBuilder {
             // Inside a dropped subtree only nesting matters (so the end tag is found).
             if !tag.isVoid && !token.selfClosing && stack.count < options.maxDepth {
                 stack.append(Open(tag: tag, node: top.node, blockTag: top.blockTag, dropped: true,
-                                  link: false, pre: false))
+                                  link: false, time: false, pre: false))
             }
             return
         }
@@ -273,21 +296,18 @@ struct HTMLPageBuilder {
         }
         if tag.isBlock || tag.isDropped { flushBlock() }
         // Implied end tags (WHATWG "close a p element", li/dt/dd/td/th/tr/option).
-        if tag.closesParagraph { closeImplied(.p, until: [.div, .article, .section, .td, .th, .li, .blockquote, .body]) }
+        if tag.closesParagraph { closeImplied(.p, until: Scope.paragraph) }
         switch tag {
-        case .li: closeImplied(.li, until: [.ul, .ol, .menu])
-        case .dt, .dd: closeImplied(.dd, until: [.dl]); closeImplied(.dt, until: [.dl])
-        case .td, .th: closeImplied(.td, until: [.tr, .table]); closeImplied(.th, until: [.tr, .table])
-        case .tr: closeImplied(.tr, until: [.table])
-        case .a: closeImplied(.a, until: [.div, .p, .li, .td, .article, .section])
+        case .li: closeImplied(.li, until: Scope.listItem)
+        case .dt, .dd: closeImplied(.dd, until: Scope.definition); closeImplied(.dt, until: Scope.definition)
+        case .td, .th: closeImplied(.td, until: Scope.cell); closeImplied(.th, until: Scope.cell)
+        case .tr: closeImplied(.tr, until: Scope.row)
+        case .a: closeImplied(.a, until: Scope.link)
         case .h1, .h2, .h3, .h4, .h5, .h6:
             if stack[stack.count - 1].tag.isHeading { popTo(stack.count - 1) }
         default: break
         }
         if tag.isVoid || (token.selfClosing && tag == .other) { return }
-        if tag.isRawText && !tag.isDropped && tag != .title {
-            // textarea etc. fall through to dropped handling below.
-        }
         top = stack[stack.count - 1]
         if stack.count >= options.maxDepth {
             capped.insert(.depthLimit)
@@ -295,11 +315,15 @@ struct HTMLPageBuilder {
         }
         var flags: UInt8 = 0
         var dropped = tag.isDropped
-        if token.has(.hidden) { dropped = true }
+        // Hidden elements are kept as nodes and decided in pass 2: usually boilerplate (menus,
+        // modals), but streaming server rendering parks the whole page in a hidden div.
+        var hidden = token.has(.hidden)
         if let r = token.range(.ariaHidden), r.count == 4, bytes[r.lowerBound] | 0x20 == UInt8(ascii: "t") {
-            dropped = true
+            hidden = true
         }
-        if let r = token.range(.style), r.count >= 12, styleHides(bytes, r) { dropped = true }
+        if let r = token.range(.style), r.count >= 12, styleHides(bytes, r) { hidden = true }
+        // Hidden inline text would land in the surrounding block: drop it now.
+        if hidden && !tag.isBlock { dropped = true } else if hidden { flags |= NodeFlag.hidden }
         var cues = HTMLCues.Result()
         if let r = token.range(.class) { HTMLCues.classify(UnsafeBufferPointer(rebasing: bytes[r]), into: &cues) }
         if let r = token.range(.id) { HTMLCues.classify(UnsafeBufferPointer(rebasing: bytes[r]), into: &cues) }
@@ -323,7 +347,8 @@ struct HTMLPageBuilder {
         if tag == .tr { rowCounter &+= 1; currentRow = rowCounter }
         if tag == .h1 && firstH1 == nil && !dropped { inH1 = true; h1Start = text.count }
         stack.append(Open(tag: tag, node: node, blockTag: tag.isBlock ? tag : top.blockTag,
-                          dropped: dropped, link: top.link || tag == .a, pre: top.pre || tag == .pre))
+                          dropped: dropped, link: top.link || tag == .a, time: top.time || tag == .time,
+                          pre: top.pre || tag == .pre))
     }
 
     /// A `<br>` inside running text ends a line (kept as a line break within the block).
@@ -367,18 +392,18 @@ struct HTMLPageBuilder {
         if blockEnded { flushBlock() }
         stack.removeSubrange(k...)
         if stack.isEmpty {
-            stack.append(Open(tag: .html, node: 0, blockTag: .html, dropped: false, link: false, pre: false))
+            stack.append(Open(tag: .html, node: 0, blockTag: .html, dropped: false, link: false, time: false, pre: false))
         }
     }
 
     /// Closes an open `tag` implied by a new start tag, unless a scope boundary comes first.
-    mutating func closeImplied(_ tag: HTMLTag, until boundaries: [HTMLTag]) {
+    mutating func closeImplied(_ tag: HTMLTag, until boundaries: UInt128) {
         var k = stack.count - 1
         var steps = 0
         while k > 0 && steps < 32 {
             let t = stack[k].tag
             if t == tag { popTo(k); return }
-            if boundaries.contains(t) { return }
+            if boundaries & (1 << UInt128(t.rawValue)) != 0 { return }
             k -= 1; steps += 1
         }
     }
@@ -387,16 +412,15 @@ struct HTMLPageBuilder {
         let r = token.start..<token.end
         switch token.tag {
         case .title:
-            if title == nil && !stack[stack.count - 1].dropped || title == nil {
+            // The first <title> (the document's; an SVG's comes later, if at all).
+            if title == nil {
                 scratch.removeAll(keepingCapacity: true)
                 HTMLEntities.decodeAll(UnsafeBufferPointer(rebasing: bytes[r]), into: &scratch)
                 title = collapse(scratch)
             }
         case .script:
             if dateRank > 2 { jsonLDDate(bytes, r) }
-        case .textarea:
-            break
-        default: break
+        default: break  // style, textarea, iframe...: never text
         }
     }
 
@@ -404,6 +428,14 @@ struct HTMLPageBuilder {
 
     mutating func meta(_ bytes: UnsafeBufferPointer<UInt8>, _ token: HTMLToken) {
         guard let c = token.range(.content) else { return }
+        // Most meta tags are neither a title nor a date: skip them before building any string.
+        // A date needs digits; og:title is recognized by its length and first bytes.
+        let nameRange = token.range(.property) ?? token.range(.name) ?? token.range(.itemprop)
+        if let r = nameRange, !(r.count == 8 && bytes[r.lowerBound] | 0x20 == UInt8(ascii: "o")) {
+            var digits = 0
+            for i in c.prefix(32) where bytes[i] >= 48 && bytes[i] <= 57 { digits += 1 }
+            if digits < 4 { return }
+        }
         let key: String
         if let r = token.range(.property) { key = string(bytes, r).lowercased() }
         else if let r = token.range(.name) { key = string(bytes, r).lowercased() }
@@ -419,11 +451,16 @@ struct HTMLPageBuilder {
             scratch.removeAll(keepingCapacity: true)
             HTMLEntities.decodeAll(UnsafeBufferPointer(rebasing: bytes[c]), inAttribute: true, into: &scratch)
             ogTitle = collapse(scratch)
-        case "article:published_time", "datepublished", "og:published_time", "date",
-             "publish-date", "publishdate", "pubdate", "dc.date", "dc.date.issued", "dcterms.date",
-             "sailthru.date", "parsely-pub-date", "article.published", "published_time", "citation_publication_date":
-            noteDate(bytes, c, rank: key.hasPrefix("article:") || key == "datepublished" ? 0 : 2)
-        default: break
+        case "article:published_time", "datepublished":
+            noteDate(bytes, c, rank: 0)
+        default:
+            // Other publication-date names: `published-date`, `dc.date.issued`, `ms.date`,
+            // `parsely-pub-date`, `citation_publication_date`... but not modification dates.
+            if key.contains("modif") || key.contains("updat") || key.contains("expir") { break }
+            if key.contains("publi") || key.contains("pub-date") || key.contains("pubdate") || key == "date"
+                || key.hasSuffix(".date") || key.hasSuffix("-date") || key.hasSuffix("_date") || key.hasSuffix(".issued") {
+                noteDate(bytes, c, rank: 2)
+            }
         }
     }
 
@@ -512,10 +549,44 @@ struct HTMLPageBuilder {
             guard let b, !b.isEmpty else { return nil }
             return String(decoding: b, as: UTF8.self)
         }
-        let chosenTitle = str(ogTitle) ?? str(title) ?? str(firstH1.map(collapse))
+        let chosenTitle = HTMLPageBuilder.pickTitle(title: str(title), ogTitle: str(ogTitle),
+                                                    h1: str(firstH1.map(collapse)))
         return ExtractedPage(title: chosenTitle, date: date, language: language,
                              text: String(decoding: body, as: UTF8.self), capped: capped)
     }
+}
+
+extension HTMLPageBuilder {
+    /// The page's own headline: the first <h1> when the <title> contains it (the title then
+    /// only adds the site name), otherwise og:title or <title> without the site-name part
+    /// ("Headline | Site", "Headline - Site": the longest part is kept).
+    static func pickTitle(title: String?, ogTitle: String?, h1: String?) -> String? {
+        func folded(_ s: String) -> String { s.lowercased().split(whereSeparator: \.isWhitespace).joined(separator: " ") }
+        if let h1, let title, folded(title).contains(folded(h1)) { return h1 }
+        func stripped(_ s: String?) -> String? {
+            guard let s else { return nil }
+            var parts = [s]
+            for separator in [" | ", " - ", " – ", " — ", " · ", " » ", " :: "] {
+                parts = parts.flatMap { $0.split(separator: separator).map(String.init) }
+            }
+            parts = parts.map { folded($0).isEmpty ? "" : String($0.drop(while: \.isWhitespace).reversed().drop(while: \.isWhitespace).reversed()) }
+                .filter { !$0.isEmpty }
+            return parts.max { $0.count < $1.count } ?? s
+        }
+        return stripped(ogTitle) ?? stripped(title) ?? h1
+    }
+}
+
+/// Elements an implied end tag does not look past (bit sets over HTMLTag raw values, so the
+/// check allocates nothing).
+enum Scope {
+    static func set(_ tags: [HTMLTag]) -> UInt128 { tags.reduce(0) { $0 | (1 << UInt128($1.rawValue)) } }
+    static let paragraph = set([.div, .article, .section, .td, .th, .li, .blockquote, .body])
+    static let listItem = set([.ul, .ol, .menu])
+    static let definition = set([.dl])
+    static let cell = set([.tr, .table])
+    static let row = set([.table])
+    static let link = set([.div, .p, .li, .td, .article, .section])
 }
 
 enum NodeFlag {
@@ -524,4 +595,5 @@ enum NodeFlag {
     static let weakNegative: UInt8 = 4
     static let articleBody: UInt8 = 8
     static let strong: UInt8 = 16
+    static let hidden: UInt8 = 32
 }

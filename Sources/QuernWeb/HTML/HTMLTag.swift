@@ -75,6 +75,16 @@ public enum HTMLTag: UInt8, Sendable, CaseIterable {
         }
     }
 
+    /// Block elements that hold text rather than other blocks.
+    var isTextBlock: Bool {
+        switch self {
+        case .p, .h1, .h2, .h3, .h4, .h5, .h6, .li, .pre, .blockquote, .dt, .dd, .caption, .address,
+             .summary, .legend, .th:
+            return true
+        default: return false
+        }
+    }
+
     var isHeading: Bool { rawValue >= HTMLTag.h1.rawValue && rawValue <= HTMLTag.h6.rawValue }
 
     /// Looks up a tag name given as bytes (any case). Names are packed into one UInt64 key: up to
@@ -98,7 +108,17 @@ public enum HTMLTag: UInt8, Sendable, CaseIterable {
             key |= UInt64(0x80 | length) << 56
             while k < length { if name[k] == UInt8(ascii: "-") { hyphen = true }; k &+= 1 }
         }
-        if let tag = lookupTable[key] { return tag }
+        if let tag = lookupTable[key] {
+            if length <= 8 { return tag }
+            // Long names share a key with any name of the same length and first seven bytes:
+            // compare the rest.
+            let full = nameBytes[Int(tag.rawValue)]
+            if full.count == length {
+                var j = 7
+                while j < length && (name[j] | (name[j] >= 65 && name[j] <= 90 ? 0x20 : 0)) == full[j] { j &+= 1 }
+                if j == length { return tag }
+            }
+        }
         return hyphen ? .custom : .other
     }
 
@@ -111,9 +131,8 @@ public enum HTMLTag: UInt8, Sendable, CaseIterable {
         return key
     }
 
-    private static let lookupTable: [UInt64: HTMLTag] = {
-        var t: [UInt64: HTMLTag] = [:]
-        for tag in HTMLTag.allCases where tag != .other && tag != .custom { t[key(tag.name)] = tag }
-        return t
-    }()
+    private static let nameBytes: [[UInt8]] = HTMLTag.allCases.map { Array($0.name.utf8) }
+
+    private static let lookupTable = HTMLKeyTable<HTMLTag>(
+        HTMLTag.allCases.filter { $0 != .other && $0 != .custom }.map { (key($0.name), $0) })
 }
