@@ -54,6 +54,8 @@ public final class OutputFile: ByteWriter {
     private let sink: DescriptorSink
     private let encoder: Encoder
     private var finished = false
+    /// True when `path` is not a regular file and is written directly, without temp + rename.
+    private let direct: Bool
 
     /// - Parameters:
     ///   - codec: overrides the codec chosen from the name.
@@ -66,8 +68,13 @@ public final class OutputFile: ByteWriter {
         let slash = path.lastIndex(of: "/")
         let folder = slash.map { String(path[...$0]) } ?? ""
         let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
-        temporaryPath = "\(folder).\(name).tmp-\(getpid())"
-        let fd = open(temporaryPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        // A device, FIFO or socket (/dev/null, /dev/stdout, a named pipe) is written in place:
+        // renaming a temporary file over it would replace the device with a regular file.
+        var info = stat()
+        direct = stat(path, &info) == 0 && (info.st_mode & S_IFMT) != S_IFREG && (info.st_mode & S_IFMT) != S_IFDIR
+        temporaryPath = direct ? path : "\(folder).\(name).tmp-\(getpid())"
+        let fd = direct ? open(path, O_WRONLY | O_CLOEXEC)
+                        : open(temporaryPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw QuernIOError.system("cannot create", file: temporaryPath) }
         sink = DescriptorSink(fd: fd, path: path)
         do {
@@ -81,7 +88,7 @@ public final class OutputFile: ByteWriter {
             }
         } catch {
             close(fd)
-            unlink(temporaryPath)
+            if !direct { unlink(temporaryPath) }
             throw error
         }
     }
@@ -89,7 +96,7 @@ public final class OutputFile: ByteWriter {
     deinit {
         if !finished {
             close(sink.fd)
-            unlink(temporaryPath)
+            if !direct { unlink(temporaryPath) }
         }
     }
 
@@ -106,11 +113,11 @@ public final class OutputFile: ByteWriter {
                 throw QuernIOError.system("fsync failed", file: path)
             }
             guard close(sink.fd) == 0 else { throw QuernIOError.system("close failed", file: path) }
-            guard rename(temporaryPath, path) == 0 else {
+            guard direct || rename(temporaryPath, path) == 0 else {
                 throw QuernIOError.system("cannot rename \(temporaryPath) into place", file: path)
             }
         } catch {
-            unlink(temporaryPath)
+            if !direct { unlink(temporaryPath) }
             throw error
         }
     }
@@ -133,7 +140,7 @@ public final class OutputFile: ByteWriter {
         guard !finished else { return }
         finished = true
         close(sink.fd)
-        unlink(temporaryPath)
+        if !direct { unlink(temporaryPath) }
     }
 }
 

@@ -63,4 +63,31 @@ final class OutputFileTests: XCTestCase {
         }
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: scratch.path), [])
     }
+
+    /// A named pipe (like /dev/null or /dev/stdout, not a regular file) is written in place and
+    /// stays what it was: a temporary file renamed over it would replace it. (A FIFO in a scratch
+    /// folder, so a regression cannot damage the machine's /dev/null.)
+    func testNonRegularTargetsAreWrittenInPlace() throws {
+        let dir = try TestSupport.scratchFolder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let fifo = dir.appendingPathComponent("pipe").path
+        XCTAssertEqual(mkfifo(fifo, 0o600), 0)
+        nonisolated(unsafe) var received = Data()
+        let done = DispatchSemaphore(value: 0)
+        Thread.detachNewThread {
+            received = FileHandle(forReadingAtPath: fifo)?.readDataToEndOfFile() ?? Data()
+            done.signal()
+        }
+        let file = try OutputFile(path: fifo, codec: .plain)
+        try file.write(Array("through the pipe\n".utf8))
+        try file.finish()
+        // Without the in-place write nobody ever opens the pipe for writing: the reader would
+        // wait forever, so the wait is bounded.
+        XCTAssertEqual(done.wait(timeout: .now() + 10), .success, "nothing was written to the pipe")
+        XCTAssertEqual(String(decoding: received, as: UTF8.self), "through the pipe\n")
+        var info = stat()
+        XCTAssertEqual(stat(fifo, &info), 0)
+        XCTAssertEqual(info.st_mode & S_IFMT, S_IFIFO, "the FIFO is still a FIFO")
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir.path), ["pipe"], "no temporary file left")
+    }
 }
