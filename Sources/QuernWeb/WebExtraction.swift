@@ -242,7 +242,7 @@ public enum WebExtraction {
                 result.report.encodings[charset.encoding.name, default: 0] += 1
                 result.report.charsetSources[charset.source.rawValue, default: 0] += 1
                 if charset.replacements > 0 { result.report.pagesWithReplacements += 1 }
-                let caps = capNames(page.capped)
+                let caps = page.capped.names
                 for cap in caps { result.report.capped[cap, default: 0] += 1 }
                 guard page.text.utf8.count >= options.minTextBytes else { result.report.noMainText += 1; continue }
                 var metadata = recordMetadata(record, file: file)
@@ -283,15 +283,6 @@ public enum WebExtraction {
         metadata.append("warc_file", .string(file))
         metadata.append("warc_offset", .number(JSONNumber(record.offset)))
         return metadata
-    }
-
-    static func capNames(_ caps: ExtractedPage.Caps) -> [String] {
-        var names: [String] = []
-        if caps.contains(.inputTruncated) { names.append("input truncated") }
-        if caps.contains(.tokenLimit) { names.append("token limit") }
-        if caps.contains(.depthLimit) { names.append("depth limit") }
-        if caps.contains(.timeLimit) { names.append("time limit") }
-        return names
     }
 
     static func note(_ error: QuernIOError, in report: inout WebExtractionReport, options: WebExtractionOptions,

@@ -19,8 +19,10 @@ final class HTMLGoldSetTests: XCTestCase {
 
     private func extract(_ path: String) throws -> String {
         let raw = try HTMLFileExtraction.readAll(path, limit: 8 << 20)
-        let html = try HTMLFileExtraction.utf8(raw)
-        return html.withUnsafeBufferPointer { HTMLExtractor().extract(utf8: $0) }.text
+        var scratch: [UInt8] = []
+        return raw.withUnsafeBufferPointer {
+            WebPageExtraction.extract($0, contentType: nil, extractor: HTMLExtractor(), scratch: &scratch).0
+        }.text
     }
 
     func testTrafilaturaEvaluationSet() throws {

@@ -31,6 +31,12 @@ public struct ExtractedPage: Sendable {
         public static let tokenLimit = Caps(rawValue: 2)
         public static let depthLimit = Caps(rawValue: 4)
         public static let timeLimit = Caps(rawValue: 8)
+
+        /// Names of the caps hit ("input", "tokens", "depth", "time"), for reports and metadata.
+        public var names: [String] {
+            [(Caps.inputTruncated, "input"), (.tokenLimit, "tokens"), (.depthLimit, "depth"), (.timeLimit, "time")]
+                .filter { contains($0.0) }.map(\.1)
+        }
     }
     public var title: String?
     /// ISO-8601 date (YYYY-MM-DD) when the page states a publication date.

@@ -21,29 +21,14 @@ public enum HTMLFileExtraction {
         return bytes
     }
 
-    /// The page as UTF-8: its charset found as a browser would (BOM, `<meta charset>`, then
-    /// detection) and decoded by `Charset.decodeHTML`.
-    public static func utf8(_ bytes: [UInt8]) throws -> [UInt8] {
-        var out: [UInt8] = []
-        out.reserveCapacity(bytes.count + bytes.count / 8)
-        try bytes.withUnsafeBufferPointer { _ = try Charset.decodeHTML($0, contentType: nil, into: &out) }
-        return out
-    }
-
     /// Extracts one file into its output form: JSON line `{"path","title","text"}` or the text
     /// followed by a newline.
     public static func render(path: String, html: [UInt8], extractor: HTMLExtractor, jsonl: Bool) -> [UInt8] {
-        render(path: path, page: html.withUnsafeBufferPointer { extractor.extract(utf8: $0) }, jsonl: jsonl)
-    }
-
-    /// Names of the caps a page hit ("input", "tokens", "depth", "time").
-    public static func capNames(_ caps: ExtractedPage.Caps) -> [String] {
-        var names: [String] = []
-        if caps.contains(.inputTruncated) { names.append("input") }
-        if caps.contains(.tokenLimit) { names.append("tokens") }
-        if caps.contains(.depthLimit) { names.append("depth") }
-        if caps.contains(.timeLimit) { names.append("time") }
-        return names
+        var scratch: [UInt8] = []
+        let (page, _) = html.withUnsafeBufferPointer {
+            WebPageExtraction.extract($0, contentType: nil, extractor: extractor, scratch: &scratch)
+        }
+        return render(path: path, page: page, jsonl: jsonl)
     }
 
     static func render(path: String, page: ExtractedPage, jsonl: Bool) -> [UInt8] {
@@ -55,7 +40,7 @@ public enum HTMLFileExtraction {
             object.append("text", .string(page.text))
             if let date = page.date { object.append("date", .string(date)) }
             if let language = page.language { object.append("language", .string(language)) }
-            if !page.capped.isEmpty { object.append("capped", .array(capNames(page.capped).map { .string($0) })) }
+            if !page.capped.isEmpty { object.append("capped", .array(page.capped.names.map { .string($0) })) }
             JSONValue.writeObject(object, to: &out)
             out.append(10)
         } else {
@@ -82,10 +67,15 @@ public enum HTMLFileExtraction {
         for path in paths {
             queue.submit {
                 do {
-                    let html = try utf8(try readAll(path, limit: limit))
-                    let page = html.withUnsafeBufferPointer { extractor.extract(utf8: $0) }
+                    // The charset found as a browser would (BOM, <meta>, then detection),
+                    // exactly as `extract web` does for a page without an HTTP header.
+                    let raw = try readAll(path, limit: limit)
+                    var scratch: [UInt8] = []
+                    let (page, _) = raw.withUnsafeBufferPointer {
+                        WebPageExtraction.extract($0, contentType: nil, extractor: extractor, scratch: &scratch)
+                    }
                     let note = page.capped.isEmpty ? nil
-                        : "\(path): hit the \(capNames(page.capped).joined(separator: ", ")) cap; its text may be partial"
+                        : "\(path): hit the \(page.capped.names.joined(separator: ", ")) cap; its text may be partial"
                     return Outcome(output: render(path: path, page: page, jsonl: jsonl), note: note)
                 } catch let error as QuernIOError {
                     return Outcome(output: [], error: "\(error)")
