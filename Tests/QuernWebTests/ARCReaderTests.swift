@@ -51,7 +51,8 @@ URL IP-address Archive-date Content-type Archive-length
         return path
     }
 
-    func gzipMembers(_ parts: [[UInt8]]) throws -> [UInt8] {
+    /// One gzip member per part, concatenated (as crawlers write archives).
+    static func gzipMembers(_ parts: [[UInt8]], in dir: URL) throws -> [UInt8] {
         var out: [UInt8] = []
         for (i, p) in parts.enumerated() {
             let path = dir.appendingPathComponent("part\(i).gz").path
@@ -60,6 +61,8 @@ URL IP-address Archive-date Content-type Archive-length
         }
         return out
     }
+
+    func gzipMembers(_ parts: [[UInt8]]) throws -> [UInt8] { try Self.gzipMembers(parts, in: dir) }
 
     static let spacedURL = "http://www.melforsenate.org/index.cfm?FuseAction=Home.Email&EmailTitle=Martinez Targets Castor Backer&EmailURL=http%3A%2F%2Fwww%2Emelforsenate%2Eorg%2Findex%2Ecfm%3FFuseaction%3DArticles%2EView%26Article%5Fid%3D187&IsPopUp=True"
 

@@ -108,16 +108,6 @@ final class WebArchiveDamageTests: XCTestCase {
         check(read, missing: [], issues: [])
     }
 
-    /// One gzip member per record, built from (possibly edited) plain records.
-    func gzipPerRecord(_ records: [[UInt8]]) throws -> [UInt8] {
-        var out: [UInt8] = []
-        for (i, r) in records.enumerated() {
-            let path = dir.appendingPathComponent("m\(i).gz").path
-            try OutputFile.write(r, to: path, codec: .gzip)
-            out += try Array(Data(contentsOf: URL(fileURLWithPath: path)))
-        }
-        return out
-    }
 
     func plainRecord(_ k: Int) -> [UInt8] { Array(plainBytes[plainOffsets[k]..<plainOffsets[k + 1]]) }
 
@@ -136,7 +126,7 @@ final class WebArchiveDamageTests: XCTestCase {
         var records = (0..<50).map(plainRecord)
         records[7] = withContentLength(7) { String($0 + 100) }
         records[30] = withContentLength(30) { String($0 - 100) }
-        let read = try WebArchiveReaderTests.readAll(try write(try gzipPerRecord(records), "len.warc.gz"))
+        let read = try WebArchiveReaderTests.readAll(try write(try ARCReaderTests.gzipMembers(records, in: dir), "len.warc.gz"))
         check(read, missing: [7, 30], issues: [.wrongContentLength, .wrongContentLength])
         XCTAssertTrue(read.records.allSatisfy(\.offsetIsCompressed))
     }
