@@ -1,0 +1,184 @@
+// Raw book bytes → normalized UTF-8 text.
+//
+// Decoding: a UTF-8 byte order mark is dropped; bytes that are valid UTF-8 are read as UTF-8
+// (whatever a header or a `-8.txt` name claims: valid multi-byte UTF-8 is practically never
+// Latin-1 text); anything else is read as windows-1252 (Latin-1 with the printable 0x80–0x9F
+// punctuation), which is what Project Gutenberg's `-8` files and old "ISO-8859-1" texts hold.
+//
+// Layout: CRLF and lone CR become LF, a form feed ends a line, other C0 controls (but tab) and
+// NUL are dropped, and spaces/tabs at the end of every line are removed. Line breaks are KEPT as
+// the book has them (Project Gutenberg's hard wraps at ~70 columns; poetry depends on them), as
+// LLaMA-style book corpora (PG-19, RedPajama books) keep them; runs of blank lines are collapsed
+// later, when the body is written (one blank line separates paragraphs).
+
+/// How a book's bytes were read.
+public enum BookEncoding: String, Sendable {
+    case utf8 = "utf-8"
+    case windows1252 = "windows-1252"
+}
+
+enum BookText {
+    /// windows-1252 → Unicode scalar for 0x80...0x9F (the five unassigned bytes map to U+FFFD).
+    static let cp1252High: [UInt32] = [
+        0x20AC, 0xFFFD, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021,
+        0x02C6, 0x2030, 0x0160, 0x2039, 0x0152, 0xFFFD, 0x017D, 0xFFFD,
+        0xFFFD, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014,
+        0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0xFFFD, 0x017E, 0x0178,
+    ]
+
+    /// The 256-entry table: UTF-8 bytes of each windows-1252 byte, packed little-endian with the
+    /// length in the top byte (built once; the decode loop does one load per byte).
+    static let cp1252Table: [UInt32] = (0..<256).map { byte -> UInt32 in
+        let scalar = byte >= 0x80 && byte < 0xA0 ? cp1252High[byte - 0x80] : UInt32(byte)
+        var bytes: [UInt8] = []
+        if scalar < 0x80 { bytes = [UInt8(scalar)] }
+        else if scalar < 0x800 { bytes = [UInt8(0xC0 | (scalar >> 6)), UInt8(0x80 | (scalar & 0x3F))] }
+        else { bytes = [UInt8(0xE0 | (scalar >> 12)), UInt8(0x80 | ((scalar >> 6) & 0x3F)), UInt8(0x80 | (scalar & 0x3F))] }
+        var packed = UInt32(bytes.count) << 24
+        for (i, b) in bytes.enumerated() { packed |= UInt32(b) << (8 * UInt32(i)) }
+        return packed
+    }
+
+    /// True when `bytes` is well-formed UTF-8 (no overlongs, no surrogates, ≤ U+10FFFF).
+    static func isValidUTF8(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        let n = bytes.count
+        guard let p = bytes.baseAddress else { return true }
+        var i = 0
+        // ASCII dominates book text: the loop skips it a byte at a time without branching on
+        // sequence length, and only decodes lead bytes ≥ 0x80.
+        while i < n {
+            let b = p[i]
+            if b < 0x80 { i &+= 1; continue }
+            if b < 0xC2 || b > 0xF4 { return false }
+            if b < 0xE0 {
+                guard i &+ 1 < n, p[i &+ 1] & 0xC0 == 0x80 else { return false }
+                i &+= 2
+            } else if b < 0xF0 {
+                guard i &+ 2 < n else { return false }
+                let b1 = p[i &+ 1], b2 = p[i &+ 2]
+                guard b1 & 0xC0 == 0x80, b2 & 0xC0 == 0x80 else { return false }
+                if b == 0xE0 && b1 < 0xA0 { return false }
+                if b == 0xED && b1 >= 0xA0 { return false }
+                i &+= 3
+            } else {
+                guard i &+ 3 < n else { return false }
+                let b1 = p[i &+ 1]
+                guard b1 & 0xC0 == 0x80, p[i &+ 2] & 0xC0 == 0x80, p[i &+ 3] & 0xC0 == 0x80 else { return false }
+                if b == 0xF0 && b1 < 0x90 { return false }
+                if b == 0xF4 && b1 >= 0x90 { return false }
+                i &+= 4
+            }
+        }
+        return true
+    }
+
+    /// Decodes and normalizes a whole book. Returns the UTF-8 text and the encoding used.
+    static func normalize(_ raw: UnsafeBufferPointer<UInt8>) -> (text: [UInt8], encoding: BookEncoding) {
+        var input = raw
+        if input.count >= 3, input[0] == 0xEF, input[1] == 0xBB, input[2] == 0xBF {
+            input = UnsafeBufferPointer(rebasing: input[3...])
+        }
+        let utf8 = isValidUTF8(input)
+        var out: [UInt8] = []
+        out.reserveCapacity(utf8 ? input.count : input.count + input.count / 8)
+        guard let p = input.baseAddress else { return (out, .utf8) }
+        let n = input.count
+        // Bytes of the current line after its last non-blank byte are held back as `pendingBlank`
+        // (count of spaces/tabs) and written only if something non-blank follows on the line.
+        var pendingSpaces: [UInt8] = []
+        var i = 0
+        let table = cp1252Table
+        while i < n {
+            let b = p[i]
+            i &+= 1
+            switch b {
+            case 0x0D:
+                if i < n && p[i] == 0x0A { i &+= 1 }
+                pendingSpaces.removeAll(keepingCapacity: true)
+                out.append(0x0A)
+            case 0x0A, 0x0C:
+                pendingSpaces.removeAll(keepingCapacity: true)
+                out.append(0x0A)
+            case 0x20, 0x09:
+                pendingSpaces.append(b)
+            case 0x00..<0x20, 0x7F:
+                continue  // other control characters carry no text
+            default:
+                if !pendingSpaces.isEmpty {
+                    out.append(contentsOf: pendingSpaces)
+                    pendingSpaces.removeAll(keepingCapacity: true)
+                }
+                if b < 0x80 || utf8 {
+                    out.append(b)
+                } else {
+                    let packed = table[Int(b)]
+                    let length = Int(packed >> 24)
+                    out.append(UInt8(truncatingIfNeeded: packed))
+                    if length > 1 { out.append(UInt8(truncatingIfNeeded: packed >> 8)) }
+                    if length > 2 { out.append(UInt8(truncatingIfNeeded: packed >> 16)) }
+                }
+            }
+        }
+        return (out, utf8 ? .utf8 : .windows1252)
+    }
+}
+
+// MARK: - Small byte helpers shared by the cleaners
+
+/// ASCII lower case of one byte.
+@inline(__always) func lower(_ b: UInt8) -> UInt8 { b &- 0x41 < 26 ? b | 0x20 : b }
+
+extension UnsafeBufferPointer where Element == UInt8 {
+    /// Case-insensitive (ASCII) search for a lower-case ASCII needle.
+    func containsIgnoringCase(_ needle: StaticString) -> Bool {
+        let m = needle.utf8CodeUnitCount
+        guard m > 0, count >= m, let p = baseAddress else { return m == 0 }
+        let q = needle.utf8Start
+        let first = q[0]
+        var i = 0
+        let last = count &- m
+        while i <= last {
+            if lower(p[i]) == first {
+                var j = 1
+                while j < m && lower(p[i &+ j]) == q[j] { j &+= 1 }
+                if j == m { return true }
+            }
+            i &+= 1
+        }
+        return false
+    }
+
+    /// Case-insensitive (ASCII) prefix test with a lower-case ASCII needle.
+    func hasPrefixIgnoringCase(_ needle: StaticString) -> Bool {
+        let m = needle.utf8CodeUnitCount
+        guard count >= m, let p = baseAddress else { return m == 0 }
+        let q = needle.utf8Start
+        var j = 0
+        while j < m && lower(p[j]) == q[j] { j &+= 1 }
+        return j == m
+    }
+
+    /// True when the buffer starts with these exact bytes.
+    func hasPrefix(_ bytes: [UInt8]) -> Bool {
+        guard count >= bytes.count else { return false }
+        for i in 0..<bytes.count where self[i] != bytes[i] { return false }
+        return true
+    }
+
+    /// The slice without leading/trailing ASCII spaces, tabs and '*'/'=' decoration.
+    func trimmingDecoration() -> UnsafeBufferPointer<UInt8> {
+        var s = 0, e = count
+        while s < e, let c = Optional(self[s]), c == 0x20 || c == 0x09 || c == UInt8(ascii: "*") || c == UInt8(ascii: "=") { s &+= 1 }
+        while e > s, let c = Optional(self[e &- 1]), c == 0x20 || c == 0x09 || c == UInt8(ascii: "*") || c == UInt8(ascii: "=") { e &-= 1 }
+        return UnsafeBufferPointer(rebasing: self[s..<e])
+    }
+
+    func trimmingSpaces() -> UnsafeBufferPointer<UInt8> {
+        var s = 0, e = count
+        while s < e, self[s] == 0x20 || self[s] == 0x09 { s &+= 1 }
+        while e > s, self[e &- 1] == 0x20 || self[e &- 1] == 0x09 { e &-= 1 }
+        return UnsafeBufferPointer(rebasing: self[s..<e])
+    }
+
+    var string: String { String(decoding: self, as: UTF8.self) }
+}
