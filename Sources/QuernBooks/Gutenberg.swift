@@ -16,8 +16,8 @@ import Glibc
 // Gutenberg"), a licence that may start without an END line ("*** START: FULL LICENSE ***") and
 // a small print block that old texts put at the end instead of the start.
 //
-// What is removed: everything up to and including the last start marker in the first half of
-// the text; everything from the first end marker after it; at the start of the body, credit
+// What is removed: everything up to and including the last start marker before the first line
+// that can only close a body; everything from the first end marker after it; at the start of the body, credit
 // paragraphs ("Produced by", "E-text prepared by", "This etext was prepared by", scanning and
 // proofreading credits) and transcriber's-note sections (up to the next wide gap); at the end of
 // the body, short paragraphs about the e-text; anywhere in the body, paragraphs carrying licence
@@ -109,6 +109,17 @@ enum GutenbergCleaner {
 
     static func isEndMarker(_ line: UnsafeBufferPointer<UInt8>) -> Bool {
         guard line.count < 400 else { return false }
+        if isClosingLine(line) { return true }
+        let t = line.trimmingDecoration()
+        if t.hasPrefixIgnoringCase("start") && t.containsIgnoringCase("small print") { return true }
+        if t.hasPrefixIgnoringCase("this file should be named") { return true }
+        return false
+    }
+
+    /// End lines that never occur in a header: "End of the Project Gutenberg ...", translated
+    /// forms, and licence headings.
+    static func isClosingLine(_ line: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard line.count < 400 else { return false }
         let t = line.trimmingDecoration()
         if t.containsIgnoringCase("gutenberg") {
             if t.hasPrefixIgnoringCase("end of") || t.hasPrefixIgnoringCase("ende dieses") || t.hasPrefixIgnoringCase("ende des")
@@ -117,8 +128,6 @@ enum GutenbergCleaner {
         }
         if t.hasPrefixIgnoringCase("start") && t.containsIgnoringCase("license")
             && (t.containsIgnoringCase("full license") || t.containsIgnoringCase("gutenberg")) { return true }
-        if t.hasPrefixIgnoringCase("start") && t.containsIgnoringCase("small print") { return true }
-        if t.hasPrefixIgnoringCase("this file should be named") { return true }
         return false
     }
 
@@ -130,13 +139,16 @@ enum GutenbergCleaner {
             func line(_ i: Int) -> UnsafeBufferPointer<UInt8> {
                 UnsafeBufferPointer(rebasing: buffer[lines[i].start..<lines[i].end])
             }
-            // Start: the last start marker in the first half.
+            // Start: the last start marker of the header.
             var bodyStart = 0
             var named: StartKind?
             var sawSmallPrint = false
             var firstStart: Int?
-            let half = max(1, lines.count / 2)
-            for i in 0..<min(half, lines.count) {
+            // Start markers count until the first line that can only close a body ("End of the
+            // Project Gutenberg EBook", a licence heading): a small print block at the end of a
+            // file must not be taken for the end of a header.
+            for i in 0..<lines.count {
+                if isClosingLine(line(i)) { break }
                 if let k = startMarker(line(i)) {
                     bodyStart = i + 1
                     if firstStart == nil { firstStart = i }
@@ -204,8 +216,14 @@ enum GutenbergCleaner {
             || t.hasPrefixIgnoringCase("prepared by") || t.hasPrefixIgnoringCase("transcribed by")
             || t.hasPrefixIgnoringCase("transcribed from") || t.hasPrefixIgnoringCase("scanned by")
             || t.hasPrefixIgnoringCase("html version by") || t.hasPrefixIgnoringCase("proofread by")
-            || t.containsIgnoringCase("distributed proofread") || t.containsIgnoringCase("gutenberg")
-            || t.containsIgnoringCase("etext") || t.containsIgnoringCase("e-text")
+            || t.containsIgnoringCase("distributed proofread") || aboutTheEtext(t)
+    }
+
+    /// A line about the e-text itself rather than the book ("Gutenberg" alone may be the printer).
+    static func aboutTheEtext(_ t: UnsafeBufferPointer<UInt8>) -> Bool {
+        t.containsIgnoringCase("etext") || t.containsIgnoringCase("e-text")
+            || t.containsIgnoringCase("gutenberg") && (t.containsIgnoringCase("ebook") || t.containsIgnoringCase("project")
+                || t.containsIgnoringCase("projekt") || t.containsIgnoringCase("proyecto") || t.containsIgnoringCase("progetto"))
     }
 
     static func isNoteHeading(_ t: UnsafeBufferPointer<UInt8>) -> Bool {
@@ -272,7 +290,7 @@ enum GutenbergCleaner {
             var about = false
             for i in p.first...p.last {
                 let t = text(i)
-                if t.containsIgnoringCase("gutenberg") || t.containsIgnoringCase("etext") || t.containsIgnoringCase("e-text") { about = true; break }
+                if aboutTheEtext(t) { about = true; break }
             }
             if about { drop(p) }
         }
