@@ -11,6 +11,10 @@
 // LLaMA-style book corpora (PG-19, RedPajama books) keep them; runs of blank lines are collapsed
 // later, when the body is written (one blank line separates paragraphs).
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// How a book's bytes were read.
 public enum BookEncoding: String, Sendable {
     case utf8 = "utf-8"
@@ -83,41 +87,75 @@ enum BookText {
         out.reserveCapacity(utf8 ? input.count : input.count + input.count / 8)
         guard let p = input.baseAddress else { return (out, .utf8) }
         let n = input.count
-        // Bytes of the current line after its last non-blank byte are held back as `pendingBlank`
-        // (count of spaces/tabs) and written only if something non-blank follows on the line.
-        var pendingSpaces: [UInt8] = []
-        var i = 0
         let table = cp1252Table
-        while i < n {
-            let b = p[i]
-            i &+= 1
-            switch b {
-            case 0x0D:
-                if i < n && p[i] == 0x0A { i &+= 1 }
-                pendingSpaces.removeAll(keepingCapacity: true)
-                out.append(0x0A)
-            case 0x0A, 0x0C:
-                pendingSpaces.removeAll(keepingCapacity: true)
-                out.append(0x0A)
-            case 0x20, 0x09:
-                pendingSpaces.append(b)
-            case 0x00..<0x20, 0x7F:
-                continue  // other control characters carry no text
-            default:
-                if !pendingSpaces.isEmpty {
-                    out.append(contentsOf: pendingSpaces)
-                    pendingSpaces.removeAll(keepingCapacity: true)
-                }
-                if b < 0x80 || utf8 {
-                    out.append(b)
-                } else {
+
+        // Appends p[s..<e] (no control bytes in it), decoding windows-1252 when needed.
+        func append(_ s: Int, _ e: Int) {
+            if utf8 {
+                out.append(contentsOf: UnsafeBufferPointer(start: p + s, count: e &- s))
+                return
+            }
+            var i = s
+            while i < e {
+                let b = p[i]
+                if b < 0x80 { out.append(b) } else {
                     let packed = table[Int(b)]
-                    let length = Int(packed >> 24)
+                    let length = packed >> 24
                     out.append(UInt8(truncatingIfNeeded: packed))
                     if length > 1 { out.append(UInt8(truncatingIfNeeded: packed >> 8)) }
                     if length > 2 { out.append(UInt8(truncatingIfNeeded: packed >> 16)) }
                 }
+                i &+= 1
             }
+        }
+
+        // Line by line (memchr finds the LF): a line without control bytes — nearly all of them —
+        // is trimmed of its CR and trailing blanks and copied in one piece; only lines holding
+        // form feeds, lone CRs or other controls take the byte-by-byte path.
+        var s = 0
+        while s < n {
+            let e: Int
+            if let hit = memchr(p + s, 0x0A, n &- s) {
+                e = UnsafePointer<UInt8>(hit.assumingMemoryBound(to: UInt8.self)) - p
+            } else {
+                e = n
+            }
+            var end = e
+            if end > s && p[end &- 1] == 0x0D { end &-= 1 }
+            var k = s
+            var special = false
+            while k < end {
+                let b = p[k]
+                if (b < 0x20 && b != 0x09) || b == 0x7F { special = true; break }
+                k &+= 1
+            }
+            if !special {
+                while end > s && (p[end &- 1] == 0x20 || p[end &- 1] == 0x09) { end &-= 1 }
+                append(s, end)
+            } else {
+                // CR and FF end a line, other controls are dropped; blanks left at the end of
+                // each line written are trimmed from the output.
+                func trimTail() { while let last = out.last, last == 0x20 || last == 0x09 { out.removeLast() } }
+                var runStart = s
+                var i = s
+                while i < end {
+                    let b = p[i]
+                    if b == 0x0D || b == 0x0C {
+                        append(runStart, i)
+                        trimTail()
+                        out.append(0x0A)
+                        runStart = i &+ 1
+                    } else if (b < 0x20 && b != 0x09) || b == 0x7F {
+                        append(runStart, i)
+                        runStart = i &+ 1
+                    }
+                    i &+= 1
+                }
+                append(runStart, end)
+                trimTail()
+            }
+            if e < n { out.append(0x0A) }
+            s = e &+ 1
         }
         return (out, utf8 ? .utf8 : .windows1252)
     }

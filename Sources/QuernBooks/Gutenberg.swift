@@ -121,10 +121,11 @@ enum GutenbergCleaner {
     static func isClosingLine(_ line: UnsafeBufferPointer<UInt8>) -> Bool {
         guard line.count < 400 else { return false }
         let t = line.trimmingDecoration()
-        if t.containsIgnoringCase("gutenberg") {
-            if t.hasPrefixIgnoringCase("end of") || t.hasPrefixIgnoringCase("ende dieses") || t.hasPrefixIgnoringCase("ende des")
-                || t.hasPrefixIgnoringCase("fin de") || t.hasPrefixIgnoringCase("fine del") || t.hasPrefixIgnoringCase("einde van")
-                || t.hasPrefixIgnoringCase("fim do") || t.hasPrefixIgnoringCase("slut p") { return true }
+        // Prefixes first (cheap), the scan for "gutenberg" only when one matches.
+        if t.hasPrefixIgnoringCase("end of") || t.hasPrefixIgnoringCase("ende dieses") || t.hasPrefixIgnoringCase("ende des")
+            || t.hasPrefixIgnoringCase("fin de") || t.hasPrefixIgnoringCase("fine del") || t.hasPrefixIgnoringCase("einde van")
+            || t.hasPrefixIgnoringCase("fim do") || t.hasPrefixIgnoringCase("slut p") {
+            if t.containsIgnoringCase("gutenberg") { return true }
         }
         if t.hasPrefixIgnoringCase("start") && t.containsIgnoringCase("license")
             && (t.containsIgnoringCase("full license") || t.containsIgnoringCase("gutenberg")) { return true }
@@ -233,7 +234,11 @@ enum GutenbergCleaner {
     }
 
     static func hasLicencePhrase(_ t: UnsafeBufferPointer<UInt8>) -> Bool {
-        t.containsIgnoringCase("project gutenberg") || t.containsIgnoringCase("gutenberg.org")
+        // Every phrase holds "gutenberg", "small print" or "etexts": one scan rules most lines out.
+        guard t.containsIgnoringCase("gutenberg") || t.containsIgnoringCase("small print") || t.containsIgnoringCase("etexts") else {
+            return false
+        }
+        return t.containsIgnoringCase("project gutenberg") || t.containsIgnoringCase("gutenberg.org")
             || t.containsIgnoringCase("gutenberg.net") || t.containsIgnoringCase("gutenberg-tm")
             || t.containsIgnoringCase("gutenberg\u{2122}") || t.containsIgnoringCase("small print!")
             || t.containsIgnoringCase("gutenberg literary archive") || t.containsIgnoringCase("public domain etexts")

@@ -16,6 +16,9 @@ final class BookTextTests: XCTestCase {
         let (text, encoding) = normalized(input)
         XCTAssertEqual(encoding, .utf8)
         XCTAssertEqual(text, "Café\nline\n\nnext\nlast\nend!")
+        // Controls between trailing blanks, a lone CR after blanks, CRLF in windows-1252 text.
+        XCTAssertEqual(normalized(Array("tail \u{07}  \r\nx  \ry\u{0C}\u{0C}z".utf8)).0, "tail\nx\ny\n\nz")
+        XCTAssertEqual(normalized([0x41, 0xE9, 0x20, 0x0D, 0x0A, 0x42, 0x0C]).0, "Aé\nB\n")
     }
 
     func testWindows1252WhenNotUTF8() {
