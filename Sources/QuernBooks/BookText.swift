@@ -186,6 +186,30 @@ extension UnsafeBufferPointer where Element == UInt8 {
         return false
     }
 
+    /// Whether "gutenberg", "small print" or "etexts" occurs (ASCII case-insensitive), in one
+    /// pass: each byte is compared with the three first letters, and only a hit is checked in full.
+    func containsAnyOfGutenbergSmallPrintEtexts() -> Bool {
+        guard let p = baseAddress else { return false }
+        let n = count
+        @inline(__always) func at(_ i: Int, _ needle: StaticString) -> Bool {
+            let m = needle.utf8CodeUnitCount
+            guard i &+ m <= n else { return false }
+            let q = needle.utf8Start
+            var j = 1
+            while j < m && lower(p[i &+ j]) == q[j] { j &+= 1 }
+            return j == m
+        }
+        var i = 0
+        while i < n {
+            let c = p[i] | 0x20
+            if c == UInt8(ascii: "g") { if at(i, "gutenberg") { return true } }
+            else if c == UInt8(ascii: "s") { if at(i, "small print") { return true } }
+            else if c == UInt8(ascii: "e") { if at(i, "etexts") { return true } }
+            i &+= 1
+        }
+        return false
+    }
+
     /// Case-insensitive (ASCII) prefix test with a lower-case ASCII needle.
     func hasPrefixIgnoringCase(_ needle: StaticString) -> Bool {
         let m = needle.utf8CodeUnitCount

@@ -1,5 +1,8 @@
 import CLibXML2
 import QuernIO
+#if canImport(Glibc)
+import Glibc
+#endif
 
 // EPUB 2 and 3: META-INF/container.xml → the OPF package → manifest and spine → each spine
 // document (XHTML or HTML) in order, parsed by libxml2's HTML parser in recover mode (it takes
@@ -102,7 +105,10 @@ enum EPUBReader {
                 throw fail(opfEntry, "spine document '\(name)' is not in the archive")
             }
             let bytes = try archive.read(zipEntry)
-            guard let doc = parseHTML(bytes, name: name) else {
+            // Well-formed XHTML goes through the XML parser (several times faster than the HTML
+            // parser); anything it refuses (tag soup, HTML entities without a DTD) through the
+            // HTML parser in recover mode.
+            guard let doc = parseStrictXML(bytes, name: name) ?? parseHTML(bytes, name: name) else {
                 throw fail(zipEntry, "spine document '\(name)' could not be parsed")
             }
             defer { xmlFreeDoc(doc) }
@@ -130,6 +136,23 @@ enum EPUBReader {
             guard let base = raw.baseAddress, raw.count > 0 else { return nil }
             return xmlReadMemory(base.assumingMemoryBound(to: CChar.self), Int32(clamping: raw.count), name, nil, xmlOptions)
         }
+    }
+
+    static let strictXMLOptions = Int32(XML_PARSE_NONET.rawValue | XML_PARSE_NOERROR.rawValue
+        | XML_PARSE_NOWARNING.rawValue | XML_PARSE_HUGE.rawValue)
+
+    /// A document only when the bytes are well-formed XML with an html root.
+    static func parseStrictXML(_ bytes: [UInt8], name: String) -> xmlDocPtr? {
+        let doc = bytes.withUnsafeBytes { raw -> xmlDocPtr? in
+            guard let base = raw.baseAddress, raw.count > 0 else { return nil }
+            return xmlReadMemory(base.assumingMemoryBound(to: CChar.self), Int32(clamping: raw.count), name, nil, strictXMLOptions)
+        }
+        guard let doc else { return nil }
+        guard let root = xmlDocGetRootElement(doc), EPUBReader.name(root) == "html" else {
+            xmlFreeDoc(doc)
+            return nil
+        }
+        return doc
     }
 
     static func parseHTML(_ bytes: [UInt8], name: String) -> htmlDocPtr? {
@@ -317,29 +340,37 @@ struct BlockWriter {
     }
 
     /// Appends a text node: whitespace runs (ASCII and no-break space) collapse to one space
-    /// outside <pre>.
+    /// outside <pre>. Runs of other bytes are copied whole (one append per word, not per byte).
     mutating func appendText(_ content: UnsafePointer<xmlChar>) {
-        var p = content
+        let n = strlen(UnsafeRawPointer(content).assumingMemoryBound(to: CChar.self))
+        let p = content
         if preDepth > 0 {
-            while p.pointee != 0 {
-                let b = p.pointee
-                if b != 0x0D { block.append(b) }
-                p += 1
+            var i = 0
+            while i < n {
+                if p[i] != 0x0D { block.append(p[i]) }
+                i &+= 1
             }
             return
         }
-        while p.pointee != 0 {
-            let b = p.pointee
+        var i = 0
+        while i < n {
+            let b = p[i]
             if b == 0x20 || b == 0x0A || b == 0x09 || b == 0x0D {
                 space()
-            } else if b == 0xC2 && p[1] == 0xA0 {
+                i &+= 1
+            } else if b == 0xC2 && i &+ 1 < n && p[i &+ 1] == 0xA0 {
                 space()
-                p += 1
+                i &+= 2
             } else {
-                if b == 0x20 { continue }
-                block.append(b)
+                let start = i
+                i &+= 1
+                while i < n {
+                    let c = p[i]
+                    if c == 0x20 || c == 0x0A || c == 0x09 || c == 0x0D || (c == 0xC2 && i &+ 1 < n && p[i &+ 1] == 0xA0) { break }
+                    i &+= 1
+                }
+                block.append(contentsOf: UnsafeBufferPointer(start: p + start, count: i &- start))
             }
-            p += 1
         }
     }
 
@@ -350,6 +381,11 @@ struct BlockWriter {
         while e > s, block[e - 1] == 0x20 || block[e - 1] == 0x0A { e -= 1 }
         if s < e {
             if !out.isEmpty { out.append(0x0A); out.append(0x0A) }
+            guard block[s..<e].contains(0x0A) else {
+                out.append(contentsOf: block[s..<e])
+                block.removeAll(keepingCapacity: true)
+                return
+            }
             // Lines inside the block (from <br> or <pre>) lose spaces left at their ends.
             var i = s
             while i < e {

@@ -98,6 +98,8 @@ enum GutenbergCleaner {
     static func startMarker(_ line: UnsafeBufferPointer<UInt8>) -> StartKind? {
         guard line.count < 400 else { return nil }
         let t = line.trimmingDecoration()
+        // Every marker starts with 's' or 'e': most lines stop at their first byte.
+        guard let f = t.first.map(lower), f == UInt8(ascii: "s") || f == UInt8(ascii: "e") else { return nil }
         if t.hasPrefixIgnoringCase("start of") && t.containsIgnoringCase("gutenberg") && !t.containsIgnoringCase("license") {
             if t.hasPrefixIgnoringCase("start of this project gutenberg") { return .this }
             if t.hasPrefixIgnoringCase("start of the project gutenberg") { return .the }
@@ -111,6 +113,7 @@ enum GutenbergCleaner {
         guard line.count < 400 else { return false }
         if isClosingLine(line) { return true }
         let t = line.trimmingDecoration()
+        guard let f = t.first.map(lower), f == UInt8(ascii: "s") || f == UInt8(ascii: "t") else { return false }
         if t.hasPrefixIgnoringCase("start") && t.containsIgnoringCase("small print") { return true }
         if t.hasPrefixIgnoringCase("this file should be named") { return true }
         return false
@@ -121,6 +124,7 @@ enum GutenbergCleaner {
     static func isClosingLine(_ line: UnsafeBufferPointer<UInt8>) -> Bool {
         guard line.count < 400 else { return false }
         let t = line.trimmingDecoration()
+        guard let f = t.first.map(lower), f == UInt8(ascii: "e") || f == UInt8(ascii: "f") || f == UInt8(ascii: "s") else { return false }
         // Prefixes first (cheap), the scan for "gutenberg" only when one matches.
         if t.hasPrefixIgnoringCase("end of") || t.hasPrefixIgnoringCase("ende dieses") || t.hasPrefixIgnoringCase("ende des")
             || t.hasPrefixIgnoringCase("fin de") || t.hasPrefixIgnoringCase("fine del") || t.hasPrefixIgnoringCase("einde van")
@@ -234,10 +238,8 @@ enum GutenbergCleaner {
     }
 
     static func hasLicencePhrase(_ t: UnsafeBufferPointer<UInt8>) -> Bool {
-        // Every phrase holds "gutenberg", "small print" or "etexts": one scan rules most lines out.
-        guard t.containsIgnoringCase("gutenberg") || t.containsIgnoringCase("small print") || t.containsIgnoringCase("etexts") else {
-            return false
-        }
+        // Every phrase holds "gutenberg", "small print" or "etexts": one pass rules most lines out.
+        guard t.containsAnyOfGutenbergSmallPrintEtexts() else { return false }
         return t.containsIgnoringCase("project gutenberg") || t.containsIgnoringCase("gutenberg.org")
             || t.containsIgnoringCase("gutenberg.net") || t.containsIgnoringCase("gutenberg-tm")
             || t.containsIgnoringCase("gutenberg\u{2122}") || t.containsIgnoringCase("small print!")
