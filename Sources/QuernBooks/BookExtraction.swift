@@ -69,6 +69,9 @@ public enum Books {
         }
         var document = makeDocument(cleaned, name: name, kind: .epub, encoding: .utf8)
         document.metadata.append("spine_documents", .number(JSONNumber(content.spineDocuments)))
+        if content.transcriberNotes > 0 {
+            document.metadata.append("transcriber_notes_removed", .number(JSONNumber(content.transcriberNotes)))
+        }
         if content.boilerplateSections > 0 {
             document.metadata.append("boilerplate_sections_removed", .number(JSONNumber(content.boilerplateSections)))
         }

@@ -11,7 +11,8 @@ import Glibc
 // Blocks: p, div, h1–h6, li, blockquote, pre, tables rows, dt/dd, figure captions and the like
 // each become one paragraph (blank-line separated); whitespace inside a block collapses to one
 // space except in <pre>; <br> is a line break (verse keeps its lines). Not text: head, script,
-// style, svg, nav, page numbers (class "pagenum"), images.
+// style, svg, nav, page numbers (class "pagenum"), images, transcriber's note boxes (a small
+// container headed "Transcriber's Note(s)", or classed transnote/tnote/trnote).
 //
 // Project Gutenberg's Ebookmaker puts its boilerplate in marked sections: class "pg-boilerplate",
 // ids pg-header, pg-footer, pg-machine-header, pg-start-separator, pg-end-separator,
@@ -24,6 +25,8 @@ struct EPUBContent {
     var metadata: BookMetadata
     /// Boilerplate sections dropped by their id/class.
     var boilerplateSections = 0
+    /// Transcriber's note boxes dropped.
+    var transcriberNotes = 0
     var spineDocuments = 0
     /// Spine entries marked linear="no" (auxiliary content), left out.
     var nonLinearSkipped = 0
@@ -121,6 +124,7 @@ enum EPUBReader {
         }
         content.text = walker.out
         content.boilerplateSections = walker.boilerplateSections
+        content.transcriberNotes = walker.transcriberNotes
         return content
     }
 
@@ -290,6 +294,7 @@ struct BlockWriter {
     var block: [UInt8] = []
     var preDepth = 0
     var boilerplateSections = 0
+    var transcriberNotes = 0
 
     mutating func walk(_ first: xmlNodePtr?, depth: Int) {
         var node = first
@@ -310,6 +315,7 @@ struct BlockWriter {
         let tag = EPUBReader.name(n)
         if EPUBReader.skipped.contains(tag) { return }
         if isBoilerplate(n) { boilerplateSections += 1; flush(); return }
+        if isTranscriberNote(n, tag: tag) { transcriberNotes += 1; flush(); return }
         if let cls = EPUBReader.attribute(n, "class"), cls.split(separator: " ").contains(where: { $0 == "pagenum" || $0 == "pageno" }) {
             return
         }
@@ -322,6 +328,31 @@ struct BlockWriter {
         if tag == "pre" { preDepth -= 1 }
         if tag == "td" || tag == "th" { space() }
         if isBlock { flush() }
+    }
+
+    /// A transcriber's note box: a container marked by class (transnote, tnote, trnote) or one
+    /// whose first child reads "Transcriber's Note(s)" / "Original Transcriber's Notes", when it
+    /// is small (a note, not a wrapper around the book).
+    func isTranscriberNote(_ n: xmlNodePtr, tag: String) -> Bool {
+        guard tag == "div" || tag == "section" || tag == "aside" || tag == "blockquote" else { return false }
+        if let cls = EPUBReader.attribute(n, "class"),
+           cls.split(separator: " ").contains(where: { $0 == "transnote" || $0 == "tnote" || $0 == "trnote" }) {
+            return true
+        }
+        var child = n.pointee.children
+        while let c = child, c.pointee.type != XML_ELEMENT_NODE {
+            // Only blank text may come before the heading.
+            if c.pointee.type == XML_TEXT_NODE, let content = c.pointee.content,
+               !String(cString: UnsafeRawPointer(content).assumingMemoryBound(to: CChar.self)).allSatisfy(\.isWhitespace) {
+                return false
+            }
+            child = c.pointee.next
+        }
+        guard let first = child else { return false }
+        let heading = EPUBReader.textContent(first).lowercased()
+        guard heading.count < 80, heading.hasPrefix("transcriber") || heading.hasPrefix("original transcriber")
+                || heading.hasPrefix("[transcriber") else { return false }
+        return EPUBReader.textContent(n).utf8.count < 8_000
     }
 
     func isBoilerplate(_ n: xmlNodePtr) -> Bool {

@@ -233,6 +233,7 @@ enum GutenbergCleaner {
 
     static func isNoteHeading(_ t: UnsafeBufferPointer<UInt8>) -> Bool {
         t.hasPrefixIgnoringCase("transcriber") || t.hasPrefixIgnoringCase("[transcriber")
+            || t.hasPrefixIgnoringCase("original transcriber")
             || t.hasPrefixIgnoringCase("notes on this etext") || t.hasPrefixIgnoringCase("note on this etext")
             || t.hasPrefixIgnoringCase("notes on the etext") || t.hasPrefixIgnoringCase("etext editor")
     }

@@ -109,7 +109,7 @@ final class BooksCorpusTests: XCTestCase {
             opening: "MOBY-DICK;\nor, THE WHALE.\n\nBy Herman Melville\n\nCONTENTS",
             firstSentence: "Call me Ishmael. Some years ago—never mind how long",
             ending: "It was the devious-cruising Rachel, that in her retracing search after her missing children, only found another orphan.",
-            gone: ["Daniel Lazarus", "Most recently updated"]),
+            gone: ["Daniel Lazarus", "Most recently updated", "Original Transcriber", "ERIS project"]),
     ]
 
     /// Licence and header phrases of every Gutenberg generation (case-insensitive).
