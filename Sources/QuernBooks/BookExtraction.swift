@@ -24,6 +24,8 @@ public struct ExtractedBook: Sendable {
     public var encoding: BookEncoding
     /// Bytes of the book as stored (the file, or the zip entry's compressed size).
     public var bytesIn: Int
+    /// UTF-8 bytes of the cleaned text.
+    public var textBytes: Int
 }
 
 public enum Books {
@@ -44,7 +46,7 @@ public enum Books {
             document.metadata.append("aozora_unencoded_characters", .number(JSONNumber(aozora.unencodedCharacters)))
         }
         return ExtractedBook(document: document, kind: kind, generation: cleaned.generation, encoding: encoding,
-                             bytesIn: raw.count)
+                             bytesIn: raw.count, textBytes: cleaned.text.count)
     }
 
     public static func text(_ raw: [UInt8], name: String, kind: BookKind = .txt) -> ExtractedBook {
@@ -76,7 +78,8 @@ public enum Books {
             document.metadata.append("boilerplate_sections_removed", .number(JSONNumber(content.boilerplateSections)))
         }
         let size = archive.entries.reduce(0) { $0 + Int($1.compressedSize) }
-        return ExtractedBook(document: document, kind: .epub, generation: cleaned.generation, encoding: .utf8, bytesIn: size)
+        return ExtractedBook(document: document, kind: .epub, generation: cleaned.generation, encoding: .utf8, bytesIn: size,
+                             textBytes: cleaned.text.count)
     }
 
     static func makeDocument(_ cleaned: CleanedText, name: String, kind: BookKind, encoding: BookEncoding) -> Document {
@@ -232,6 +235,24 @@ public enum BookExtraction {
         var books: [ExtractedBook] = []
         var errors: [QuernIOError] = []
         var lines: [UInt8] = []
+
+        /// Keeps the book's counts and writes its JSON line (when it has enough text).
+        mutating func add(_ book: ExtractedBook, minText: Int) {
+            if book.document.text.utf8.count >= minText {
+                book.document.write(to: &lines)
+                lines.append(0x0A)
+            }
+            var counted = book
+            counted.document.text = ""  // the text is in `lines` now; the report needs only counts
+            books.append(counted)
+        }
+    }
+
+    /// A zip archive read by several jobs at once: entries are read with pread (no shared file
+    /// offset) and the directory is immutable after opening.
+    private final class SharedArchive: @unchecked Sendable {
+        let archive: ZipArchive
+        init(_ archive: ZipArchive) { self.archive = archive }
     }
 
     /// Extracts every input in order and writes one JSON line per book to `writer`. Files are
@@ -253,7 +274,7 @@ public enum BookExtraction {
                 report.bytesIn += Int64(book.bytesIn)
                 report.generations[book.generation, default: 0] += 1
                 report.encodings[book.encoding, default: 0] += 1
-                if book.document.text.utf8.count < minText { report.emptyBooks += 1; continue }
+                if book.textBytes < minText { report.emptyBooks += 1; continue }
                 report.documentsByKind[book.kind, default: 0] += 1
                 report.documentsWritten += 1
             }
@@ -279,17 +300,44 @@ public enum BookExtraction {
                 try passThroughJSONL(path, threads: options.threads, writer: writer, report: &report, onError: onError)
                 continue
             }
+            if kind == .zip {
+                // One job per text entry, so a zip of many books is never held whole in memory.
+                let archive: ZipArchive
+                do { archive = try ZipArchive(path: path) } catch let error as QuernIOError {
+                    report.record(error); onError(error); continue
+                }
+                let shared = SharedArchive(archive)
+                let name = Books.baseName(path)
+                let entries = archive.entries.filter { !$0.isDirectory && Books.isTextName($0.name) }
+                if entries.isEmpty {
+                    let error = QuernIOError(.invalidArgument, file: path, message: "zip archive holds no .txt book (and no META-INF/container.xml)")
+                    report.record(error); onError(error); continue
+                }
+                for entry in entries {
+                    while queue.inFlight >= limit, let r = queue.next() { try deliver(r) }
+                    queue.submit {
+                        var result = FileResult()
+                        do {
+                            var book = Books.text(try shared.archive.read(entry), name: name + ":" + entry.name, kind: .zip)
+                            book.bytesIn = Int(entry.compressedSize)
+                            result.add(book, minText: minText)
+                        } catch let error as QuernIOError {
+                            result.errors.append(error)
+                        } catch {
+                            result.errors.append(QuernIOError(.malformedRecord, file: path, message: "zip entry '\(entry.name)': \(error)"))
+                        }
+                        return result
+                    }
+                }
+                continue
+            }
             while queue.inFlight >= limit, let r = queue.next() { try deliver(r) }
             queue.submit {
                 var result = FileResult()
                 do {
                     let (books, errors) = try Books.extract(path: path, kind: kind)
-                    result.books = books
                     result.errors = errors
-                    for book in books where book.document.text.utf8.count >= minText {
-                        book.document.write(to: &result.lines)
-                        result.lines.append(0x0A)
-                    }
+                    for book in books { result.add(book, minText: minText) }
                 } catch let error as QuernIOError {
                     result.errors.append(error)
                 } catch {

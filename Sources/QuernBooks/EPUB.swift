@@ -32,6 +32,9 @@ struct EPUBContent {
     var nonLinearSkipped = 0
 }
 
+/// Frees a document made by `EPUBReader.parseStrictXML` or `parseHTML`.
+func xmlFreeDocument(_ doc: xmlDocPtr) { xmlFreeDoc(doc) }
+
 enum EPUBReader {
     static let boilerplateIDs: Set<String> = [
         "pg-header", "pg-footer", "pg-machine-header", "pg-start-separator", "pg-end-separator",
@@ -182,6 +185,8 @@ enum EPUBReader {
         return nil
     }
 
+    static func rootElement(_ doc: xmlDocPtr) -> xmlNodePtr? { xmlDocGetRootElement(doc) }
+
     static func name(_ node: xmlNodePtr) -> String {
         guard let n = node.pointee.name else { return "" }
         return String(cString: UnsafeRawPointer(n).assumingMemoryBound(to: CChar.self)).lowercased()
@@ -325,7 +330,7 @@ struct BlockWriter {
         if tag == "td" || tag == "th" { space() }
         if tag == "pre" { preDepth += 1 }
         if depth < 512 { walk(n.pointee.children, depth: depth + 1) }
-        if tag == "pre" { preDepth -= 1 }
+        if tag == "pre" { flush(); preDepth -= 1 }  // flushed as preformatted: indentation kept
         if tag == "td" || tag == "th" { space() }
         if isBlock { flush() }
     }
@@ -408,7 +413,18 @@ struct BlockWriter {
     /// Ends the current block: trimmed, written as its own paragraph.
     mutating func flush() {
         var s = 0, e = block.count
-        while s < e, block[s] == 0x20 || block[s] == 0x0A { s += 1 }
+        if preDepth > 0 {
+            // Preformatted: only whole blank lines go at the start.
+            var lineStart = 0
+            var k = 0
+            while k < e, block[k] == 0x20 || block[k] == 0x0A || block[k] == 0x09 {
+                if block[k] == 0x0A { lineStart = k + 1 }
+                k += 1
+            }
+            s = k < e ? lineStart : e
+        } else {
+            while s < e, block[s] == 0x20 || block[s] == 0x0A { s += 1 }
+        }
         while e > s, block[e - 1] == 0x20 || block[e - 1] == 0x0A { e -= 1 }
         if s < e {
             if !out.isEmpty { out.append(0x0A); out.append(0x0A) }

@@ -150,3 +150,85 @@ final class BookExtractionTests: XCTestCase {
         XCTAssert(outputs[0] == outputs[1])
     }
 }
+
+final class ZipOfTextsAndXHTMLTests: XCTestCase {
+    var scratch: URL!
+    override func setUpWithError() throws { scratch = try TestSupport.scratchFolder() }
+    override func tearDownWithError() throws { try? FileManager.default.removeItem(at: scratch) }
+
+    /// A damaged entry of a zip of texts costs that book only, reported with file, entry, offset.
+    func testDamagedEntryOfAZipOfTexts() throws {
+        let books = try TestSupport.corpora("books")
+        let zip = scratch.appendingPathComponent("two.zip").path
+        _ = try TestSupport.run(["zip", "-q", "-j", zip, books + "/GITenberg_Pride-and-Prejudice__1342-0.txt",
+                                 books + "/sentencepiece__botchan.txt", books + "/OmniParser__alice-in-wonderland.epub"])
+        let archive = try ZipArchive(path: zip)
+        let pride = try XCTUnwrap(archive.entries.first)
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: zip))
+        bytes[Int(pride.localHeaderOffset) + 30 + pride.name.utf8.count + 5000] ^= 0xFF
+        try bytes.write(to: URL(fileURLWithPath: zip))
+
+        let writer = MemoryWriter()
+        var errors: [QuernIOError] = []
+        let report = try BookExtraction.run(inputs: [zip], writer: writer) { errors.append($0) }
+        XCTAssertEqual(report.errors, 1)
+        XCTAssertEqual(errors.first?.file, zip)
+        XCTAssertTrue(errors.first?.description.contains("GITenberg_Pride-and-Prejudice__1342-0.txt") == true, "\(errors)")
+        XCTAssertNotNil(errors.first?.offset)
+        // The .epub inside a zip of texts is not a text: only botchan comes out.
+        XCTAssertEqual(report.documentsWritten, 1)
+        let document = try Document(jsonLine: String(decoding: writer.bytes.dropLast(), as: UTF8.self))
+        XCTAssertEqual(document.id, "gutenberg-8868")
+        XCTAssertEqual(document.metadata["file"]?.stringValue, "two.zip:sentencepiece__botchan.txt")
+    }
+
+    private func blocks(_ xhtml: String) throws -> String {
+        let bytes = Array(xhtml.utf8)
+        let doc = try XCTUnwrap(EPUBReader.parseStrictXML(bytes, name: "t.xhtml") ?? EPUBReader.parseHTML(bytes, name: "t.xhtml"))
+        defer { xmlFreeDocument(doc) }
+        var writer = BlockWriter()
+        writer.walk(EPUBReader.rootElement(doc), depth: 0)
+        writer.flush()
+        return String(decoding: writer.out, as: UTF8.self)
+    }
+
+    func testXHTMLBlocks() throws {
+        let page = """
+            <?xml version="1.0" encoding="utf-8"?>
+            <html xmlns="http://www.w3.org/1999/xhtml"><head><title>T</title><style>p {}</style></head>
+            <body><section class="pg-boilerplate" id="pg-header"><p>The Project Gutenberg eBook</p></section>
+            <h2>CHAPTER I.<br/>  Down the   Rabbit-Hole</h2>
+            <p>Alice was <i>beginning</i><span class="pagenum">[Pg 7]</span> to get&#160;very
+               tired.</p>
+            <div class="poem"><div class="stanza"><span>Line one,</span><br/><span>  line two.</span></div></div>
+            <pre>  kept   as
+              is</pre>
+            <table><tr><td>CHAPTER II.</td><td>The Pool</td></tr></table>
+            <div class="transnote"><p>Typos fixed.</p></div>
+            <div><h3>Transcriber’s Notes:</h3><p>Page numbers removed.</p></div>
+            <ul><li>one</li><li>two</li></ul>
+            </body></html>
+            """
+        XCTAssertEqual(try blocks(page), """
+            CHAPTER I.
+            Down the Rabbit-Hole
+
+            Alice was beginning to get very tired.
+
+            Line one,
+            line two.
+
+              kept   as
+              is
+
+            CHAPTER II. The Pool
+
+            one
+
+            two
+            """)
+        // Tag soup with an HTML entity goes through the HTML parser.
+        XCTAssertEqual(try blocks("<html><body><p>Caf&eacute; &amp; more<p>second<br>line</body></html>"),
+                       "Café & more\n\nsecond\nline")
+    }
+}
