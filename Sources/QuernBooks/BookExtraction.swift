@@ -26,6 +26,10 @@ public struct ExtractedBook: Sendable {
     public var bytesIn: Int
     /// UTF-8 bytes of the cleaned text.
     public var textBytes: Int
+    /// A start marker (or the EPUB's boilerplate sections, or an Aozora legend) was found.
+    public var startFound: Bool
+    /// An end marker (or an Aozora colophon) was found.
+    public var endFound: Bool
 }
 
 public enum Books {
@@ -46,7 +50,8 @@ public enum Books {
             document.metadata.append("aozora_unencoded_characters", .number(JSONNumber(aozora.unencodedCharacters)))
         }
         return ExtractedBook(document: document, kind: kind, generation: cleaned.generation, encoding: encoding,
-                             bytesIn: raw.count, textBytes: cleaned.text.count)
+                             bytesIn: raw.count, textBytes: cleaned.text.count,
+                             startFound: cleaned.startMarker, endFound: cleaned.endMarker)
     }
 
     public static func text(_ raw: [UInt8], name: String, kind: BookKind = .txt) -> ExtractedBook {
@@ -79,7 +84,9 @@ public enum Books {
         }
         let size = archive.entries.reduce(0) { $0 + Int($1.compressedSize) }
         return ExtractedBook(document: document, kind: .epub, generation: cleaned.generation, encoding: .utf8, bytesIn: size,
-                             textBytes: cleaned.text.count)
+                             textBytes: cleaned.text.count,
+                             startFound: cleaned.startMarker || content.boilerplateSections > 0,
+                             endFound: cleaned.endMarker || content.boilerplateSections > 1)
     }
 
     static func makeDocument(_ cleaned: CleanedText, name: String, kind: BookKind, encoding: BookEncoding) -> Document {
@@ -177,6 +184,9 @@ public struct BookExtractionReport: Sendable {
     public var documentsWritten = 0
     public var generations: [BoilerplateGeneration: Int] = [:]
     public var encodings: [BookEncoding: Int] = [:]
+    /// Books (not JSONL documents) whose start / end of body was found by a marker.
+    public var startMarkersFound = 0
+    public var endMarkersFound = 0
     public var emptyBooks = 0
     public var jsonlMalformedLines = 0
     public var errors = 0
@@ -205,6 +215,11 @@ public struct BookExtractionReport: Sendable {
         o.append("documents_written", .number(JSONNumber(documentsWritten)))
         o.append("boilerplate", counts(generations, BoilerplateGeneration.allCases))
         o.append("no_markers", .number(JSONNumber(generations[.none] ?? 0)))
+        let books = generations.values.reduce(0, +)
+        o.append("start_marker_found", .number(JSONNumber(startMarkersFound)))
+        o.append("start_marker_missing", .number(JSONNumber(books - startMarkersFound)))
+        o.append("end_marker_found", .number(JSONNumber(endMarkersFound)))
+        o.append("end_marker_missing", .number(JSONNumber(books - endMarkersFound)))
         o.append("encodings", counts(encodings, [BookEncoding.utf8, .windows1252]))
         o.append("empty_books", .number(JSONNumber(emptyBooks)))
         o.append("jsonl_malformed_lines", .number(JSONNumber(jsonlMalformedLines)))
@@ -274,6 +289,8 @@ public enum BookExtraction {
                 report.bytesIn += Int64(book.bytesIn)
                 report.generations[book.generation, default: 0] += 1
                 report.encodings[book.encoding, default: 0] += 1
+                if book.startFound { report.startMarkersFound += 1 }
+                if book.endFound { report.endMarkersFound += 1 }
                 if book.textBytes < minText { report.emptyBooks += 1; continue }
                 report.documentsByKind[book.kind, default: 0] += 1
                 report.documentsWritten += 1
