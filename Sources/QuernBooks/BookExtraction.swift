@@ -220,7 +220,7 @@ public struct BookExtractionReport: Sendable {
         o.append("start_marker_missing", .number(JSONNumber(books - startMarkersFound)))
         o.append("end_marker_found", .number(JSONNumber(endMarkersFound)))
         o.append("end_marker_missing", .number(JSONNumber(books - endMarkersFound)))
-        o.append("encodings", counts(encodings, [BookEncoding.utf8, .windows1252]))
+        o.append("encodings", counts(encodings, [BookEncoding.utf8, .windows1252, .mixed]))
         o.append("empty_books", .number(JSONNumber(emptyBooks)))
         o.append("jsonl_malformed_lines", .number(JSONNumber(jsonlMalformedLines)))
         o.append("errors", .number(JSONNumber(errors)))

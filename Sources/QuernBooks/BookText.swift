@@ -2,8 +2,10 @@
 //
 // Decoding: a UTF-8 byte order mark is dropped; bytes that are valid UTF-8 are read as UTF-8
 // (whatever a header or a `-8.txt` name claims: valid multi-byte UTF-8 is practically never
-// Latin-1 text); anything else is read as windows-1252 (Latin-1 with the printable 0x80–0x9F
-// punctuation), which is what Project Gutenberg's `-8` files and old "ISO-8859-1" texts hold.
+// Latin-1 text). Otherwise every byte that does not start a well-formed UTF-8 sequence is read as
+// windows-1252 (Latin-1 with the printable 0x80–0x9F punctuation), which is what Project
+// Gutenberg's `-8` files and old "ISO-8859-1" texts hold, while well-formed sequences stay UTF-8:
+// a UTF-8 file with a few stray Latin-1 bytes (edited by hand) keeps its UTF-8 text intact.
 //
 // Layout: CRLF and lone CR become LF, a form feed ends a line, other C0 controls (but tab) and
 // NUL are dropped, and spaces/tabs at the end of every line are removed. Line breaks are KEPT as
@@ -19,6 +21,9 @@ import Glibc
 public enum BookEncoding: String, Sendable {
     case utf8 = "utf-8"
     case windows1252 = "windows-1252"
+    /// Mostly UTF-8 with stray bytes that are not (an edited file): each invalid byte is read as
+    /// windows-1252, every valid sequence as UTF-8.
+    case mixed = "utf-8+windows-1252"
 }
 
 enum BookText {
@@ -88,6 +93,7 @@ enum BookText {
         guard let p = input.baseAddress else { return (out, .utf8) }
         let n = input.count
         let table = cp1252Table
+        var multibyte = 0
 
         // Appends p[s..<e] (no control bytes in it), decoding windows-1252 when needed.
         func append(_ s: Int, _ e: Int) {
@@ -98,7 +104,13 @@ enum BookText {
             var i = s
             while i < e {
                 let b = p[i]
-                if b < 0x80 { out.append(b) } else {
+                if b < 0x80 { out.append(b) } else if b >= 0xC2, case let length = sequenceLength(p, i, e), length > 0 {
+                    // A well-formed UTF-8 sequence inside a file that is not UTF-8 throughout.
+                    out.append(contentsOf: UnsafeBufferPointer(start: p + i, count: length))
+                    multibyte &+= 1
+                    i &+= length
+                    continue
+                } else {
                     let packed = table[Int(b)]
                     let length = packed >> 24
                     out.append(UInt8(truncatingIfNeeded: packed))
@@ -157,7 +169,30 @@ enum BookText {
             if e < n { out.append(0x0A) }
             s = e &+ 1
         }
-        return (out, utf8 ? .utf8 : .windows1252)
+        return (out, utf8 ? .utf8 : (multibyte > 0 ? .mixed : .windows1252))
+    }
+
+    /// Length of the well-formed UTF-8 sequence at p[i] (lead byte ≥ 0xC2) ending before `end`, or 0.
+    @inline(__always)
+    static func sequenceLength(_ p: UnsafePointer<UInt8>, _ i: Int, _ end: Int) -> Int {
+        let b = p[i]
+        if b < 0xE0 {
+            return i &+ 1 < end && p[i &+ 1] & 0xC0 == 0x80 ? 2 : 0
+        }
+        if b < 0xF0 {
+            guard i &+ 2 < end else { return 0 }
+            let b1 = p[i &+ 1], b2 = p[i &+ 2]
+            guard b1 & 0xC0 == 0x80, b2 & 0xC0 == 0x80 else { return 0 }
+            if b == 0xE0 && b1 < 0xA0 { return 0 }
+            if b == 0xED && b1 >= 0xA0 { return 0 }
+            return 3
+        }
+        guard b <= 0xF4, i &+ 3 < end else { return 0 }
+        let b1 = p[i &+ 1]
+        guard b1 & 0xC0 == 0x80, p[i &+ 2] & 0xC0 == 0x80, p[i &+ 3] & 0xC0 == 0x80 else { return 0 }
+        if b == 0xF0 && b1 < 0x90 { return 0 }
+        if b == 0xF4 && b1 >= 0x90 { return 0 }
+        return 4
     }
 }
 

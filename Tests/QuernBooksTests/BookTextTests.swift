@@ -47,6 +47,16 @@ final class BookTextTests: XCTestCase {
         }
     }
 
+    func testUTF8WithStrayLatin1BytesKeepsItsUTF8() {
+        // "Faust – Tragödie" in UTF-8 with one stray Latin-1 "é" (0xE9) and a cp1252 quote (0x93).
+        let input = Array("Faust – Tragödie ".utf8) + [0xE9, 0x20, 0x93] + Array("ok".utf8)
+        let (text, encoding) = normalized(input)
+        XCTAssertEqual(encoding, .mixed)
+        XCTAssertEqual(text, "Faust – Tragödie é “ok")
+        // Latin-1 only: no well-formed sequence anywhere.
+        XCTAssertEqual(normalized([0x54, 0x72, 0x61, 0x67, 0xF6, 0x64, 0x69, 0x65]).1, .windows1252)
+    }
+
     func testMalformedUTF8FallsBackToWindows1252() {
         for bad: [UInt8] in [[0xC0, 0x80], [0xED, 0xA0, 0x80], [0xE2, 0x82], [0xF4, 0x90, 0x80, 0x80], [0xF0, 0x82, 0x82, 0xAC], [0x80]] {
             XCTAssertFalse(bad.withUnsafeBufferPointer(BookText.isValidUTF8), "\(bad)")
