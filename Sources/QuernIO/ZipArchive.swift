@@ -84,6 +84,11 @@ public final class ZipArchive {
         guard entry.uncompressedSize <= maxBytes else {
             throw fail(.invalidArgument, at, "\(entry.uncompressedSize) bytes is over the limit of \(maxBytes)")
         }
+        // Deflate cannot expand beyond ~1032:1: a larger declared size is a damaged directory
+        // (refused before anything that size is allocated).
+        if entry.method == 8 && entry.uncompressedSize > entry.compressedSize * 1032 + 1024 {
+            throw fail(.corrupt, at, "declares \(entry.uncompressedSize) bytes from \(entry.compressedSize) compressed, more than deflate can produce")
+        }
         var header = [UInt8](repeating: 0, count: 30)
         guard try pread(into: &header, at: at) == 30 else { throw fail(.truncated, at, "local header cut off by the end of the file") }
         guard le32(header, 0) == 0x04034B50 else { throw fail(.corrupt, at, "no local header signature where the directory points") }

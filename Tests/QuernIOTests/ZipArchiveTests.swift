@@ -71,6 +71,20 @@ final class ZipArchiveTests: XCTestCase {
         XCTAssertEqual(try archive.read(named: "book.txt"), Array(text))
     }
 
+    /// Offset of the central directory record of `name` (found by its signature and name).
+    private func findCentralEntry(in data: Data, named name: String) -> Int? {
+        let bytes = [UInt8](data), nameBytes = Array(name.utf8)
+        var i = 0
+        while i + 46 < bytes.count {
+            if bytes[i] == 0x50, bytes[i + 1] == 0x4B, bytes[i + 2] == 1, bytes[i + 3] == 2 {
+                let n = Int(bytes[i + 28]) | Int(bytes[i + 29]) << 8
+                if n == nameBytes.count, Array(bytes[(i + 46)..<(i + 46 + n)]) == nameBytes { return i }
+            }
+            i += 1
+        }
+        return nil
+    }
+
     func testDamagedArchivesFailClearly() throws {
         let epub = try TestSupport.corpora("books/OmniParser__alice-in-wonderland.epub")
         let original = try Data(contentsOf: URL(fileURLWithPath: epub))
@@ -116,6 +130,17 @@ final class ZipArchiveTests: XCTestCase {
         XCTAssertThrowsError(try ZipArchive(path: badHeaderPath).read(XCTUnwrap(good.entries.first { $0.name == chapter.name }))) { error in
             XCTAssertTrue("\(error)".contains("no local header signature"), "\(error)")
             XCTAssertEqual((error as? QuernIOError)?.offset, chapter.localHeaderOffset)
+        }
+
+        // A directory entry declaring an impossible uncompressed size (2 GB from a few KB).
+        var inflated = original
+        let directoryEntry = try XCTUnwrap(findCentralEntry(in: inflated, named: chapter.name))
+        for k in 0..<4 { inflated[directoryEntry + 24 + k] = [0x00, 0x00, 0x00, 0x7F][k] }
+        let inflatedPath = path("inflated.epub")
+        try inflated.write(to: URL(fileURLWithPath: inflatedPath))
+        let lying = try ZipArchive(path: inflatedPath)
+        XCTAssertThrowsError(try lying.read(XCTUnwrap(lying.entry(named: chapter.name)))) { error in
+            XCTAssertTrue("\(error)".contains("more than deflate can produce"), "\(error)")
         }
 
         // Not a zip at all, and an empty file.
