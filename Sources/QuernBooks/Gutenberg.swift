@@ -136,7 +136,7 @@ enum GutenbergCleaner {
         return false
     }
 
-    /// Cleans a normalized text. `boilerplateFound` says an EPUB's boilerplate sections were
+    /// Cleans a normalized text. `epubSections` says an EPUB's boilerplate sections were
     /// already dropped (the text is then treated as a Gutenberg body even without markers).
     static func clean(_ text: [UInt8], epubSections: Bool = false) -> CleanedText {
         text.withUnsafeBufferPointer { buffer -> CleanedText in
@@ -170,9 +170,15 @@ enum GutenbergCleaner {
                 endFound = true
                 break
             }
+            // Header fields are read only from a header: above the start marker, or the top
+            // lines of a text whose end marker shows it is a Gutenberg text. A text without
+            // markers gets no metadata from its lines ("book #3" in a novel is not an e-book number).
             var metadata = BookMetadata()
-            let headerEnd = firstStart ?? (endFound ? 0 : min(lines.count, 60))
-            readHeader(lines: lines, upTo: max(headerEnd, kind == nil ? 0 : bodyStart), buffer: buffer, into: &metadata)
+            if kind != nil {
+                readHeader(lines: lines, upTo: bodyStart, buffer: buffer, into: &metadata)
+            } else if endFound {
+                readHeader(lines: lines, upTo: min(lines.count, 60), buffer: buffer, into: &metadata)
+            }
 
             let generation: BoilerplateGeneration
             switch kind {

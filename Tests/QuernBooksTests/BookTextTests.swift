@@ -77,6 +77,11 @@ final class BookTextTests: XCTestCase {
         XCTAssertEqual(c.generation, .none)
         XCTAssertEqual(body(c), "A poem\n  with indent\n\nSecond stanza.\nIt mentions the end of the road.")
         XCTAssertEqual(c.droppedBodyLines, 0)
+        // No markers, no metadata taken from the text.
+        let novel = clean("Title: a chapter heading\nShe read book #3 of the series.\n")
+        XCTAssertEqual(novel.generation, .none)
+        XCTAssertNil(novel.metadata.title)
+        XCTAssertNil(novel.metadata.ebookNumber)
     }
 
     func testEndMarkerOnlyAndTranslatedEndLines() {
