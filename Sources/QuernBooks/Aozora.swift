@@ -9,7 +9,8 @@
 // 吾輩), and editor annotations ［＃…］ (layout and emphasis notes). A ※ right before an annotation
 // stands for a character outside JIS X 0208 that the annotation describes (※［＃「陷のつくり＋炎」、
 // 第3水準1-87-64］); no Unicode character is given, so the placeholder goes with its annotation and
-// is counted. 〔…〕 (decomposed accented Latin) is left as written.
+// is counted. 〔…〕 holds European text with accents written after their letters (é as e', æ as
+// ae&, ß as s&): the accents are composed and the brackets dropped.
 
 enum AozoraCleaner {
     static let legend: [UInt8] = Array("【テキスト中に現れる記号について】".utf8)
@@ -22,7 +23,59 @@ enum AozoraCleaner {
     static let bracketClose: [UInt8] = [0xEF, 0xBC, 0xBD] // ］
     static let gaiji: [UInt8] = [0xE2, 0x80, 0xBB]        // ※
 
-    struct Counts { var rubies = 0, annotations = 0, unencodedCharacters = 0 }
+    static let accentOpen: [UInt8] = [0xE3, 0x80, 0x94]   // 〔
+    static let accentClose: [UInt8] = [0xE3, 0x80, 0x95]  // 〕
+
+    struct Counts { var rubies = 0, annotations = 0, unencodedCharacters = 0, accentedSpans = 0 }
+
+    /// Aozora's accent decomposition: letter + mark → composed letter (` grave, ' acute,
+    /// ^ circumflex, ~ tilde, : diaeresis, & ring, , cedilla, / stroke, _ macron), and the
+    /// ligatures ae& oe& AE& OE& s&.
+    static let accents: [String: String] = {
+        var table: [String: String] = [:]
+        func add(_ mark: Character, _ pairs: String) {
+            let chars = Array(pairs)
+            var i = 0
+            while i + 1 < chars.count { table[String(chars[i]) + String(mark)] = String(chars[i + 1]); i += 2 }
+        }
+        add("`", "aàeèiìoòuùAÀEÈIÌOÒUÙ")
+        add("'", "aáeéiíoóuúyýAÁEÉIÍOÓUÚYÝcćnńsśzź")
+        add("^", "aâeêiîoôuûAÂEÊIÎOÔUÛ")
+        add("~", "aãnñoõAÃNÑOÕ")
+        add(":", "aäeëiïoöuüyÿAÄEËIÏOÖUÜ")
+        add("&", "aåAÅ")
+        add(",", "cçCçsşSŞ")
+        add("/", "oøOØlłLŁ")
+        add("_", "aāeēiīoōuūAĀEĒIĪOŌUŪ")
+        table["C,"] = "Ç"
+        for (k, v) in [("ae&", "æ"), ("AE&", "Æ"), ("oe&", "œ"), ("OE&", "Œ"), ("s&", "ß")] { table[k] = v }
+        return table
+    }()
+
+    /// The inside of 〔…〕 with its accents composed; nil when it holds no ASCII letter (then
+    /// the brackets are ordinary punctuation and stay).
+    static func composeAccents(_ inner: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
+        guard inner.contains(where: { ($0 | 0x20) >= 0x61 && ($0 | 0x20) <= 0x7A }) else { return nil }
+        var out: [UInt8] = []
+        out.reserveCapacity(inner.count)
+        var i = 0
+        let n = inner.count
+        func isLetter(_ b: UInt8) -> Bool { (b | 0x20) >= 0x61 && (b | 0x20) <= 0x7A }
+        while i < n {
+            let b = inner[i]
+            if isLetter(b) {
+                if i + 2 < n, isLetter(inner[i + 1]), let v = accents[String(decoding: inner[i...(i + 2)], as: UTF8.self)], inner[i + 2] == UInt8(ascii: "&") {
+                    out.append(contentsOf: v.utf8); i += 3; continue
+                }
+                if i + 1 < n, let v = accents[String(decoding: inner[i...(i + 1)], as: UTF8.self)] {
+                    out.append(contentsOf: v.utf8); i += 2; continue
+                }
+            }
+            out.append(b)
+            i += 1
+        }
+        return out
+    }
 
     /// A cleaned body when the text follows the Aozora convention (legend or colophon found).
     static func clean(_ text: [UInt8]) -> (CleanedText, Counts)? {
@@ -101,6 +154,7 @@ enum AozoraCleaner {
                     if j < n { counts.rubies += 1; i = j + 3; continue }
                 } else if at(i, rubyStart) {
                     i += 3; continue
+
                 } else if at(i, noteOpen) || (at(i, gaiji) && at(i + 3, noteOpen)) {
                     let isGaiji = at(i, gaiji)
                     var j = isGaiji ? i + 3 : i
@@ -120,6 +174,35 @@ enum AozoraCleaner {
                 }
             }
             out.append(b)
+            i += 1
+        }
+        // Accents after the annotations are gone (an annotation may sit inside 〔…〕).
+        return out.withUnsafeBufferPointer { composeAccentSpans($0, counts: &counts) }
+    }
+
+    /// Replaces every 〔…〕 span holding Latin letters by its composed text.
+    static func composeAccentSpans(_ l: UnsafeBufferPointer<UInt8>, counts: inout Counts) -> [UInt8] {
+        let n = l.count
+        func at(_ i: Int, _ m: [UInt8]) -> Bool {
+            guard i + m.count <= n else { return false }
+            for k in 0..<m.count where l[i + k] != m[k] { return false }
+            return true
+        }
+        var out: [UInt8] = []
+        out.reserveCapacity(n)
+        var i = 0
+        while i < n {
+            if l[i] == 0xE3, at(i, accentOpen) {
+                var j = i + 3
+                while j < n && !at(j, accentClose) { j += 1 }
+                if j < n, let composed = composeAccents(UnsafeBufferPointer(rebasing: l[(i + 3)..<j])) {
+                    out.append(contentsOf: composed)
+                    counts.accentedSpans += 1
+                    i = j + 3
+                    continue
+                }
+            }
+            out.append(l[i])
             i += 1
         }
         return out

@@ -48,6 +48,7 @@ public enum Books {
             document.metadata.append("aozora_ruby_removed", .number(JSONNumber(aozora.rubies)))
             document.metadata.append("aozora_annotations_removed", .number(JSONNumber(aozora.annotations)))
             document.metadata.append("aozora_unencoded_characters", .number(JSONNumber(aozora.unencodedCharacters)))
+            document.metadata.append("aozora_accented_spans", .number(JSONNumber(aozora.accentedSpans)))
         }
         return ExtractedBook(document: document, kind: kind, generation: cleaned.generation, encoding: encoding,
                              bytesIn: raw.count, textBytes: cleaned.text.count,

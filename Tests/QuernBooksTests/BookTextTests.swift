@@ -186,5 +186,19 @@ final class BookTextTests: XCTestCase {
         XCTAssertEqual(counts.rubies, 1)
         XCTAssertEqual(counts.annotations, 1)
         XCTAssertEqual(counts.unencodedCharacters, 1)
+
+        // Accent decomposition inside 〔〕 (the examples of Aozora's own legend and table).
+        var accents = AozoraCleaner.Counts()
+        func strip(_ s: String) -> String {
+            let out = Array(s.utf8).withUnsafeBufferPointer { AozoraCleaner.stripMarkup($0, counts: &accents) }
+            return String(decoding: out, as: UTF8.self)
+        }
+        XCTAssertEqual(strip("〔Quid aliud est mulier nisi amicitiae& inimica〕と"), "Quid aliud est mulier nisi amicitiæ inimicaと")
+        XCTAssertEqual(strip("〔Ve'ritable, garc,on, Ma:dchen, Stras&e, Nin~o〕"), "Véritable, garçon, Mädchen, Straße, Niño")
+        XCTAssertEqual(strip("〔一〕は見出し"), "〔一〕は見出し")  // no Latin letters: ordinary brackets
+        // An annotation inside the span (as in the corpus text).
+        XCTAssertEqual(strip("〔mulier nisi amicitiae&［＃「〔amicitiae&〕」は底本では「amiticiae」］ inimica〕……"),
+                       "mulier nisi amicitiæ inimica……")
+        XCTAssertEqual(accents.accentedSpans, 3)
     }
 }

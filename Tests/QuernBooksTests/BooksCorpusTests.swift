@@ -88,7 +88,8 @@ final class BooksCorpusTests: XCTestCase {
             opening: "一\n\u{3000}吾輩は猫である。名前はまだ無い。",
             firstSentence: "しかもあとで聞くとそれは書生という人間中で一番獰悪な種族であったそうだ。",
             ending: "太平は死ななければ得られぬ。南無阿弥陀仏南無阿弥陀仏。ありがたいありがたい。",
-            gone: ["【テキスト中に現れる記号について】", "《", "》", "［＃", "｜", "※", "底本", "青空文庫", "入力：", "校正："]),
+            gone: ["【テキスト中に現れる記号について】", "《", "》", "［＃", "｜", "※", "底本", "青空文庫", "入力：", "校正：", "〔Quid"],
+            kept: ["「何だって？　Quid aliud est mulier nisi amicitiæ inimica……こりゃ君羅甸語じゃないか」"]),
         "OmniParser__alice-in-wonderland.epub": Expected(
             id: "gutenberg-11", title: "Alice's Adventures in Wonderland", author: "Lewis Carroll", language: "en",
             generation: .epubSections,
