@@ -307,6 +307,10 @@ public enum BookExtraction {
             report.files += 1
             let kind: BookKind
             do {
+                guard path != "-" else {
+                    // The kind is read from the content and a zip needs its end: files only.
+                    throw QuernIOError(.invalidArgument, file: path, message: "standard input is not supported: books are recognized by content and EPUB/zip need seeking")
+                }
                 kind = try Books.sniff(path)
             } catch let error as QuernIOError {
                 report.record(error); onError(error); continue
