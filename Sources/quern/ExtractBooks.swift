@@ -25,7 +25,9 @@ struct ExtractBooks: ParsableCommand {
             One document per book: id "gutenberg-<n>" (else the file name), text, source "books", \
             url, title, metadata {kind, file, author, language, release_date, gutenberg_id, \
             boilerplate, encoding}. Files that cannot be read (corrupt zip, broken EPUB) are \
-            reported on stderr with file, entry and offset, counted and skipped.
+            reported on stderr with file, entry and offset, counted and skipped (the exit status \
+            stays 0, as for `extract web`: every readable book was written; the report counts the \
+            rest). The output is written under a temporary name and renamed when complete.
             """)
 
     @Argument(help: "Book files.")
