@@ -129,7 +129,9 @@ enum GutenbergCleaner {
         if t.hasPrefixIgnoringCase("end of") || t.hasPrefixIgnoringCase("ende dieses") || t.hasPrefixIgnoringCase("ende des")
             || t.hasPrefixIgnoringCase("fin de") || t.hasPrefixIgnoringCase("fine del") || t.hasPrefixIgnoringCase("einde van")
             || t.hasPrefixIgnoringCase("fim do") || t.hasPrefixIgnoringCase("slut p") {
-            if t.containsIgnoringCase("gutenberg") { return true }
+            // "End of the Gutenberg era" in a history book is not a marker: the line must be
+            // about the project or the e-text.
+            if t.containsIgnoringCase("gutenberg") && (aboutTheEtext(t) || t.containsIgnoringCase("projet")) { return true }
         }
         if t.hasPrefixIgnoringCase("start") && t.containsIgnoringCase("license")
             && (t.containsIgnoringCase("full license") || t.containsIgnoringCase("gutenberg")) { return true }
@@ -148,7 +150,6 @@ enum GutenbergCleaner {
             var bodyStart = 0
             var named: StartKind?
             var sawSmallPrint = false
-            var firstStart: Int?
             // Start markers count until the first line that can only close a body ("End of the
             // Project Gutenberg EBook", a licence heading): a small print block at the end of a
             // file must not be taken for the end of a header.
@@ -156,7 +157,6 @@ enum GutenbergCleaner {
                 if isClosingLine(line(i)) { break }
                 if let k = startMarker(line(i)) {
                     bodyStart = i + 1
-                    if firstStart == nil { firstStart = i }
                     // A "START OF ... PROJECT GUTENBERG" line names the generation; a small-print
                     // block after it (some 2000s texts) only moves the body start.
                     if k == .smallPrint { sawSmallPrint = true } else if named == nil { named = k }

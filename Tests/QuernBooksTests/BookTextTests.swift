@@ -88,6 +88,8 @@ final class BookTextTests: XCTestCase {
         let c = clean("Chapter 1\n\nThe tale.\n\nFin del Proyecto Gutenberg de Cuentos\n\nLicence text here.\n")
         XCTAssertEqual(c.generation, .endOnly)
         XCTAssertEqual(body(c), "Chapter 1\n\nThe tale.")
+        let history = clean("*** START OF THE PROJECT GUTENBERG EBOOK X ***\nEnd of the Gutenberg era.\nMore history.\n*** END OF THE PROJECT GUTENBERG EBOOK X ***\n")
+        XCTAssertEqual(body(history), "End of the Gutenberg era.\nMore history.")
         let licence = clean("Header\n*** START OF THE PROJECT GUTENBERG EBOOK X ***\nBody line.\n\n*** START: FULL LICENSE ***\nTerms.\n")
         XCTAssertEqual(licence.generation, .startOfThe)
         XCTAssertEqual(body(licence), "Body line.")
