@@ -11,6 +11,7 @@ let package = Package(
         .executable(name: "quern", targets: ["quern"]),
         .library(name: "QuernIO", targets: ["QuernIO"]),
         .library(name: "QuernWeb", targets: ["QuernWeb"]),
+        .library(name: "QuernBooks", targets: ["QuernBooks"]),
         .library(name: "QuernTokenizer", targets: ["QuernTokenizer"]),
     ],
     dependencies: [
@@ -46,6 +47,10 @@ let package = Package(
         // byte-level HTML tokenizer and the main-content extractor.
         .target(name: "QuernWeb", dependencies: ["QuernIO", "CICU", "CZlib", "CBrotli"]),
 
+        // Stage 1: books. Project Gutenberg texts (every header/footer generation), Aozora Bunko,
+        // EPUB 2/3 (zip via QuernIO, XHTML via libxml2), JSONL book dumps passed through.
+        .target(name: "QuernBooks", dependencies: ["QuernIO", "CLibXML2", "CZlib"]),
+
         // Stage 3: tokenizers. Training (LLaMA's SentencePiece-BPE recipe, byte-level BPE), exact
         // encoding for SentencePiece .model, HF tokenizer.json and tiktoken rank files.
         .target(name: "QuernTokenizer", dependencies: ["QuernIO"]),
@@ -54,6 +59,7 @@ let package = Package(
         .executableTarget(name: "quern", dependencies: [
             "QuernIO",
             "QuernWeb",
+            "QuernBooks",
             "QuernTokenizer",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
@@ -63,6 +69,7 @@ let package = Package(
         .testTarget(name: "QuernIOTests", dependencies: ["QuernIO", "QuernTestSupport"]),
         .testTarget(name: "QuernWebTests", dependencies: ["QuernWeb", "QuernTestSupport"],
                     exclude: ["Charset"]),  // golden fixtures, read from the source tree by path
+        .testTarget(name: "QuernBooksTests", dependencies: ["QuernBooks", "QuernTestSupport"]),
         .testTarget(name: "QuernTokenizerTests", dependencies: ["QuernTokenizer", "QuernTestSupport"],
                     exclude: ["Golden"]),  // read from the source tree by path, not bundled
         .testTarget(name: "SystemLibraryTests",
