@@ -11,6 +11,7 @@ let package = Package(
         .executable(name: "quern", targets: ["quern"]),
         .library(name: "QuernIO", targets: ["QuernIO"]),
         .library(name: "QuernWeb", targets: ["QuernWeb"]),
+        .library(name: "QuernWiki", targets: ["QuernWiki"]),
         .library(name: "QuernTokenizer", targets: ["QuernTokenizer"]),
     ],
     dependencies: [
@@ -42,6 +43,10 @@ let package = Package(
         // byte-level HTML tokenizer and the main-content extractor.
         .target(name: "QuernWeb", dependencies: ["QuernIO", "CICU", "CZlib"]),
 
+        // Stage 1: MediaWiki dumps. libxml2's streaming reader over any codec, a byte-level
+        // wikitext-to-prose scanner, language-aware section dropping.
+        .target(name: "QuernWiki", dependencies: ["QuernIO", "CLibXML2"]),
+
         // Stage 3: tokenizers. Training (LLaMA's SentencePiece-BPE recipe, byte-level BPE), exact
         // encoding for SentencePiece .model, HF tokenizer.json and tiktoken rank files.
         .target(name: "QuernTokenizer", dependencies: ["QuernIO"]),
@@ -50,6 +55,7 @@ let package = Package(
         .executableTarget(name: "quern", dependencies: [
             "QuernIO",
             "QuernWeb",
+            "QuernWiki",
             "QuernTokenizer",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
@@ -59,6 +65,7 @@ let package = Package(
         .testTarget(name: "QuernIOTests", dependencies: ["QuernIO", "QuernTestSupport"]),
         .testTarget(name: "QuernWebTests", dependencies: ["QuernWeb", "QuernTestSupport"],
                     exclude: ["Charset"]),  // golden fixtures, read from the source tree by path
+        .testTarget(name: "QuernWikiTests", dependencies: ["QuernWiki", "QuernTestSupport"]),
         .testTarget(name: "QuernTokenizerTests", dependencies: ["QuernTokenizer", "QuernTestSupport"],
                     exclude: ["Golden"]),  // read from the source tree by path, not bundled
         .testTarget(name: "SystemLibraryTests",

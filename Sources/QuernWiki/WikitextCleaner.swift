@@ -1,0 +1,844 @@
+import CLibXML2
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// How wikitext becomes prose.
+public struct WikitextOptions: Sendable {
+    /// Table cells are kept as text, one row per line (tables are dropped otherwise).
+    public var keepTables = false
+    /// Section headings are kept as lines of their own (a heading with nothing under it is
+    /// dropped either way).
+    public var keepHeadings = true
+    /// List items are kept (without their markers).
+    public var keepLists = true
+    /// References, External links, See also, Further reading, Notes... sections are dropped, by
+    /// their heading in the wiki's language (and English).
+    public var dropSections = true
+    /// Extra section headings to drop (compared case-insensitively).
+    public var extraDroppedSections: [String] = []
+
+    public init() {}
+}
+
+/// Wikitext → plain prose, in one forward scan over the UTF-8 bytes.
+///
+/// Nested constructs (`{{…}}`, `[[…]]`, `{|…|}`, extension tags) are matched by a bracket counter
+/// that skips to their end; their content is rendered by recursing into the byte range, so each
+/// byte is looked at a bounded number of times (once per nesting level it sits in). Everything is
+/// appended to one output buffer; a last pass over lines normalizes spaces and drops empty
+/// headings and leftover punctuation. What is kept and dropped:
+/// - templates are dropped, except a small set of text-bearing ones (`convert`, `lang`,
+///   `nihongo`, `formatnum`, dashes, dates, `nowrap`...), rendered; parser functions are dropped;
+/// - `[[target|label]]` → label, `[[target]]` → target; File/Image/Category/interlanguage links
+///   are dropped with everything inside them (captions and their links included);
+/// - `[http://x label]` → label, a bracketed bare URL is dropped;
+/// - `<ref>`, comments, `<math>`, `<gallery>`, `<timeline>`... are dropped with their content;
+///   `<nowiki>`/`<pre>` content is kept as text; other HTML tags are dropped, their content kept;
+/// - tables are dropped (or reduced to cell text), bold/italic quotes, heading marks, list
+///   markers, magic words and HTML entities are cleaned.
+public struct WikitextCleaner: Sendable {
+    public let options: WikitextOptions
+    /// The wiki's language (`en`, `ja`...), for dropped section names and namespace aliases.
+    public let language: String?
+    private let droppedSections: Set<String>
+    private let droppedLinkPrefixes: Set<String>
+
+    /// - Parameter fileAndCategoryNames: local names of the File and Category namespaces from the
+    ///   dump's siteinfo (added to the built-in aliases).
+    public init(options: WikitextOptions = .init(), language: String? = nil, fileAndCategoryNames: [String] = []) {
+        self.options = options
+        self.language = language
+        droppedSections = WikiLanguageTables.droppedSections(language: language)
+            .union(options.extraDroppedSections.map { $0.lowercased() })
+        var prefixes = WikiLanguageTables.fileAndCategoryPrefixes
+        for name in fileAndCategoryNames where !name.isEmpty { prefixes.insert(name.lowercased()) }
+        droppedLinkPrefixes = prefixes
+    }
+
+    /// The prose of `wikitext`. `title` renders `{{PAGENAME}}`.
+    public func clean(_ wikitext: UnsafeBufferPointer<UInt8>, title: String = "") -> String {
+        var scanner = Scanner(src: wikitext, cleaner: self, title: title)
+        scanner.out.reserveCapacity(wikitext.count / 2)
+        scanner.render(0, wikitext.count)
+        return WikitextCleaner.normalize(scanner.out)
+    }
+
+    public func clean(_ wikitext: [UInt8], title: String = "") -> String {
+        wikitext.withUnsafeBufferPointer { clean($0, title: title) }
+    }
+
+    public func clean(_ wikitext: String, title: String = "") -> String {
+        var copy = wikitext
+        return copy.withUTF8 { clean($0, title: title) }
+    }
+
+    func dropsSection(_ heading: String) -> Bool {
+        guard options.dropSections else { return false }
+        var h = heading.lowercased()
+        while let last = h.last, last == ":" || last == "." || last == " " { h.removeLast() }
+        return droppedSections.contains(h)
+    }
+
+    func dropsLink(prefix: String) -> Bool {
+        droppedLinkPrefixes.contains(prefix) || WikiLanguageTables.isLanguageCode(prefix)
+    }
+
+    // Markers put into the output by the scanner and consumed by `normalize`: a heading line
+    // starts with `headingMark` followed by its level ("1"..."6").
+    static let headingMark: UInt8 = 0x01
+
+    /// Line pass: collapses spaces, trims lines, removes punctuation left by dropped markup,
+    /// drops headings with no text under them, keeps at most one blank line between paragraphs.
+    static func normalize(_ raw: [UInt8]) -> String {
+        struct Line { var bytes: [UInt8]; var heading: UInt8 }
+        var lines: [Line] = []
+        var current: [UInt8] = []
+        current.reserveCapacity(256)
+        func flush() {
+            var heading: UInt8 = 0
+            var body = current[...]
+            if let first = body.first, first == headingMark, body.count >= 2 {
+                heading = body[body.startIndex + 1] &- 0x30
+                body = body.dropFirst(2)
+            }
+            let cleaned = cleanLine(body)
+            if cleaned.isEmpty {
+                if let last = lines.last, !last.bytes.isEmpty { lines.append(Line(bytes: [], heading: 0)) }
+            } else {
+                lines.append(Line(bytes: cleaned, heading: heading))
+            }
+            current.removeAll(keepingCapacity: true)
+        }
+        for b in raw {
+            if b == 0x0A { flush() } else { current.append(b) }
+        }
+        flush()
+        // A heading is kept only when text (not just deeper empty headings) follows it before
+        // the next heading of its level or above.
+        var keep = [Bool](repeating: true, count: lines.count)
+        for i in lines.indices.reversed() where lines[i].heading > 0 {
+            var j = i + 1
+            var hasText = false
+            while j < lines.count {
+                if lines[j].heading > 0 {
+                    if lines[j].heading <= lines[i].heading { break }
+                    if keep[j] { hasText = true; break }
+                } else if !lines[j].bytes.isEmpty { hasText = true; break }
+                j += 1
+            }
+            keep[i] = hasText
+        }
+        var out: [UInt8] = []
+        out.reserveCapacity(raw.count)
+        var pendingBlank = false
+        var afterHeading = false
+        for i in lines.indices where keep[i] {
+            if lines[i].bytes.isEmpty { pendingBlank = !out.isEmpty; continue }
+            if !out.isEmpty {
+                out.append(0x0A)
+                // A blank line between paragraphs and before a heading, none right after one.
+                if (pendingBlank && !afterHeading) || lines[i].heading > 0 { out.append(0x0A) }
+            }
+            pendingBlank = false
+            afterHeading = lines[i].heading > 0
+            out.append(contentsOf: lines[i].bytes)
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// One line: runs of spaces become one, no space at the ends, before `,.;:)!?` or after `(`;
+    /// empty brackets and separators left behind by dropped templates go.
+    static func cleanLine(_ line: ArraySlice<UInt8>) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(line.count)
+        // Byte loop over the line: spaces are collapsed as they are copied, and a closing bracket
+        // looks back at what was copied since its opening one.
+        var openParens: [Int] = []
+        for b in line {
+            switch b {
+            case 0x20, 0x09, 0x0D:
+                if let last = out.last, last != 0x20, last != UInt8(ascii: "(") { out.append(0x20) }
+            case UInt8(ascii: ","), UInt8(ascii: "."), UInt8(ascii: ";"), UInt8(ascii: ":"),
+                 UInt8(ascii: "!"), UInt8(ascii: "?"):
+                if out.last == 0x20, out.count >= 2, out[out.count - 2] != b { out.removeLast() }
+                // A separator right after an opening bracket is a leftover of a dropped template.
+                if (b == UInt8(ascii: ",") || b == UInt8(ascii: ";")), out.last == UInt8(ascii: "(") { continue }
+                out.append(b)
+            case UInt8(ascii: "("):
+                openParens.append(out.count)
+                out.append(b)
+            case UInt8(ascii: ")"):
+                while out.last == 0x20 || out.last == UInt8(ascii: ",") || out.last == UInt8(ascii: ";") {
+                    if out.last != 0x20, let open = openParens.last, out.count - 1 == open { break }
+                    out.removeLast()
+                }
+                if let open = openParens.popLast(), open == out.count - 1 {
+                    // "()" with nothing inside: drop it and the space before it.
+                    out.removeLast()
+                    if out.last == 0x20 { out.removeLast() }
+                    continue
+                }
+                out.append(b)
+            default:
+                out.append(b)
+            }
+        }
+        while out.last == 0x20 { out.removeLast() }
+        // A line of nothing but punctuation is a leftover (a template's separators).
+        if !out.contains(where: { $0 >= 0x80 || isAlnum($0) }) { return [] }
+        return out
+    }
+}
+
+@inline(__always) func isAlnum(_ b: UInt8) -> Bool {
+    (b >= 0x30 && b <= 0x39) || ((b | 0x20) >= 0x61 && (b | 0x20) <= 0x7A)
+}
+@inline(__always) func isSpace(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 || b == 0x0D || b == 0x0A }
+@inline(__always) func lowerASCII(_ b: UInt8) -> UInt8 { (b >= 0x41 && b <= 0x5A) ? b | 0x20 : b }
+
+/// The scan state for one text: the source bytes and the output buffer.
+struct Scanner {
+    let src: UnsafeBufferPointer<UInt8>
+    let cleaner: WikitextCleaner
+    let title: String
+    var out: [UInt8] = []
+    var depth = 0
+
+    init(src: UnsafeBufferPointer<UInt8>, cleaner: WikitextCleaner, title: String) {
+        self.src = src
+        self.cleaner = cleaner
+        self.title = title
+    }
+
+    static let maxDepth = 40
+
+    @inline(__always) func at(_ i: Int) -> UInt8 { i < src.count ? src[i] : 0 }
+
+    func startsWith(_ i: Int, _ s: StaticString) -> Bool {
+        let n = s.utf8CodeUnitCount
+        guard i &+ n <= src.count else { return false }
+        let p = s.utf8Start
+        for k in 0..<n where src[i &+ k] != p[k] { return false }
+        return true
+    }
+
+    func startsWithCaseless(_ i: Int, _ s: StaticString) -> Bool {
+        let n = s.utf8CodeUnitCount
+        guard i &+ n <= src.count else { return false }
+        let p = s.utf8Start
+        for k in 0..<n where lowerASCII(src[i &+ k]) != p[k] { return false }
+        return true
+    }
+
+    func string(_ lo: Int, _ hi: Int) -> String {
+        guard lo < hi else { return "" }
+        return String(decoding: UnsafeBufferPointer(rebasing: src[lo..<hi]), as: UTF8.self)
+    }
+
+    func trimmed(_ lo: Int, _ hi: Int) -> (Int, Int) {
+        var a = lo, b = hi
+        while a < b, isSpace(src[a]) { a &+= 1 }
+        while b > a, isSpace(src[b &- 1]) { b &-= 1 }
+        return (a, b)
+    }
+
+    func isLineStart(_ i: Int) -> Bool { i == 0 || src[i &- 1] == 0x0A }
+
+    // MARK: The main loop
+
+    /// Renders src[lo..<hi] into `out`.
+    mutating func render(_ lo: Int, _ hi: Int) {
+        depth += 1
+        defer { depth -= 1 }
+        if depth > Scanner.maxDepth { return }
+        var i = lo
+        // The loop copies plain bytes and branches only on the few bytes that can open markup;
+        // every construct returns the index after its end.
+        while i < hi {
+            let b = src[i]
+            if isLineStart(i) {
+                if let next = lineStart(i, hi) { i = next; continue }
+            }
+            switch b {
+            case UInt8(ascii: "{"):
+                if at(i &+ 1) == UInt8(ascii: "{") { i = template(i, hi); continue }
+                if at(i &+ 1) == UInt8(ascii: "|"), isLineStartIgnoringIndent(i) { i = table(i, hi); continue }
+            case UInt8(ascii: "["):
+                if at(i &+ 1) == UInt8(ascii: "[") { i = link(i, hi); continue }
+                if let next = externalLink(i, hi) { i = next; continue }
+            case UInt8(ascii: "<"):
+                if let next = tag(i, hi) { i = next; continue }
+            case UInt8(ascii: "'"):
+                if at(i &+ 1) == UInt8(ascii: "'") { i = quotes(i, hi); continue }
+            case UInt8(ascii: "&"):
+                if let next = entity(i, hi) { i = next; continue }
+            case UInt8(ascii: "_"):
+                if at(i &+ 1) == UInt8(ascii: "_"), let next = magicWord(i, hi) { i = next; continue }
+            case UInt8(ascii: "}"):
+                // A stray "}}" (its opening lost in a dropped region) is not text.
+                if at(i &+ 1) == UInt8(ascii: "}") { i &+= 2; continue }
+            case UInt8(ascii: "]"):
+                if at(i &+ 1) == UInt8(ascii: "]") { i &+= 2; continue }
+            default:
+                break
+            }
+            out.append(b)
+            i &+= 1
+        }
+    }
+
+    func isLineStartIgnoringIndent(_ i: Int) -> Bool {
+        var k = i
+        while k > 0, src[k &- 1] == 0x20 || src[k &- 1] == 0x09 || src[k &- 1] == UInt8(ascii: ":") { k &-= 1 }
+        return isLineStart(k)
+    }
+
+    /// Line-level markup at the start of a line: headings, list markers, indentation, rules.
+    /// Returns the index to continue from, or nil when the line opens with plain text.
+    mutating func lineStart(_ i: Int, _ hi: Int) -> Int? {
+        let b = src[i]
+        switch b {
+        case UInt8(ascii: "="):
+            return heading(i, hi)
+        case UInt8(ascii: "*"), UInt8(ascii: "#"), UInt8(ascii: ":"), UInt8(ascii: ";"):
+            var k = i
+            while k < hi, src[k] == UInt8(ascii: "*") || src[k] == UInt8(ascii: "#") || src[k] == UInt8(ascii: ":")
+                    || src[k] == UInt8(ascii: ";") { k &+= 1 }
+            if at(k) == UInt8(ascii: "{"), at(k &+ 1) == UInt8(ascii: "|") { return table(k, hi) }
+            if !cleaner.options.keepLists && (b == UInt8(ascii: "*") || b == UInt8(ascii: "#")) {
+                return lineEnd(k, hi)
+            }
+            while k < hi, src[k] == 0x20 || src[k] == 0x09 { k &+= 1 }
+            return k
+        case UInt8(ascii: "-"):
+            if startsWith(i, "----") {
+                var k = i
+                while k < hi, src[k] == UInt8(ascii: "-") { k &+= 1 }
+                return k
+            }
+            return nil
+        case 0x20, 0x09:
+            var k = i
+            while k < hi, src[k] == 0x20 || src[k] == 0x09 { k &+= 1 }
+            if at(k) == UInt8(ascii: "{"), at(k &+ 1) == UInt8(ascii: "|") { return table(k, hi) }
+            return k == i ? nil : k
+        default:
+            return nil
+        }
+    }
+
+    func lineEnd(_ i: Int, _ hi: Int) -> Int {
+        var k = i
+        while k < hi, src[k] != 0x0A { k &+= 1 }
+        return k
+    }
+
+    /// `== Heading ==`: the text as a marked line (for `normalize`), or the whole section skipped
+    /// when its heading names one of the dropped sections.
+    mutating func heading(_ i: Int, _ hi: Int) -> Int? {
+        let end = lineEnd(i, hi)
+        var lead = 0
+        while i &+ lead < end, src[i &+ lead] == UInt8(ascii: "=") { lead &+= 1 }
+        var last = end
+        // Trailing spaces and comments after the closing marks are allowed.
+        while last > i, isSpace(src[last &- 1]) { last &-= 1 }
+        while last >= i &+ 4, src[last &- 1] == UInt8(ascii: ">"), src[last &- 2] == UInt8(ascii: "-"),
+              src[last &- 3] == UInt8(ascii: "-") {
+            var k = last &- 4
+            while k > i, !(src[k] == UInt8(ascii: "<") && startsWith(k, "<!--")) { k &-= 1 }
+            if k <= i { break }
+            last = k
+            while last > i, isSpace(src[last &- 1]) { last &-= 1 }
+        }
+        var trail = 0
+        while last &- trail > i &+ lead, src[last &- trail &- 1] == UInt8(ascii: "=") { trail &+= 1 }
+        guard trail > 0 else { return nil }
+        let level = min(lead, trail, 6)
+        let textStart = i &+ level, textEnd = last &- level
+        guard textStart < textEnd else { return end }
+        let mark = out.count
+        render(textStart, textEnd)
+        let headingText = String(decoding: out[mark...], as: UTF8.self)
+        if cleaner.dropsSection(trimmedString(headingText)) {
+            out.removeSubrange(mark...)
+            return sectionEnd(after: end, level: level, hi)
+        }
+        if cleaner.options.keepHeadings {
+            out.insert(contentsOf: [WikitextCleaner.headingMark, 0x30 &+ UInt8(level)], at: mark)
+        } else {
+            out.removeSubrange(mark...)
+        }
+        return end
+    }
+
+    func trimmedString(_ s: String) -> String {
+        var t = Substring(s)
+        while let f = t.first, f == " " || f == "\t" { t = t.dropFirst() }
+        while let l = t.last, l == " " || l == "\t" { t = t.dropLast() }
+        return String(t)
+    }
+
+    /// The start of the next heading of `level` or above after `i` (or `hi`).
+    func sectionEnd(after i: Int, level: Int, _ hi: Int) -> Int {
+        var k = i
+        while k < hi {
+            if src[k] == 0x0A, k &+ 1 < hi, src[k &+ 1] == UInt8(ascii: "=") {
+                var lead = 0
+                while k &+ 1 &+ lead < hi, src[k &+ 1 &+ lead] == UInt8(ascii: "=") { lead &+= 1 }
+                let e = lineEnd(k &+ 1, hi)
+                var last = e
+                while last > k, isSpace(src[last &- 1]) { last &-= 1 }
+                if lead <= level, last > k &+ 1 &+ lead, src[last &- 1] == UInt8(ascii: "=") { return k &+ 1 }
+            }
+            k &+= 1
+        }
+        return hi
+    }
+
+    // MARK: Brackets
+
+    /// The index after the `}}` closing the `{{` at i (nested `{{`, `{{{` and `[[` counted), or nil.
+    func matchBraces(_ i: Int, _ hi: Int) -> Int? {
+        // A small stack of opener widths (2 or 3): `{{{param}}}` closes with three braces.
+        var stack: [UInt8] = [2]
+        var k = i &+ 2
+        if at(k) == UInt8(ascii: "{") && at(k &+ 1) != UInt8(ascii: "{") { stack[0] = 3; k &+= 1 }
+        while k < hi {
+            let c = src[k]
+            if c == UInt8(ascii: "{"), at(k &+ 1) == UInt8(ascii: "{") {
+                if at(k &+ 2) == UInt8(ascii: "{") && at(k &+ 3) != UInt8(ascii: "{") { stack.append(3); k &+= 3 }
+                else { stack.append(2); k &+= 2 }
+                continue
+            }
+            if c == UInt8(ascii: "}"), at(k &+ 1) == UInt8(ascii: "}") {
+                let width = stack.removeLast()
+                if width == 3 && at(k &+ 2) == UInt8(ascii: "}") { k &+= 3 } else { k &+= 2 }
+                if stack.isEmpty { return k }
+                continue
+            }
+            if c == UInt8(ascii: "<"), startsWith(k, "<!--") { k = commentEnd(k, hi); continue }
+            k &+= 1
+        }
+        return nil
+    }
+
+    /// The index after the `]]` closing the `[[` at i, or nil.
+    func matchLink(_ i: Int, _ hi: Int) -> Int? {
+        var depth = 1
+        var k = i &+ 2
+        while k < hi {
+            let c = src[k]
+            if c == UInt8(ascii: "["), at(k &+ 1) == UInt8(ascii: "[") { depth &+= 1; k &+= 2; continue }
+            if c == UInt8(ascii: "]"), at(k &+ 1) == UInt8(ascii: "]") {
+                depth &-= 1; k &+= 2
+                if depth == 0 { return k }
+                continue
+            }
+            if c == UInt8(ascii: "{"), at(k &+ 1) == UInt8(ascii: "{") {
+                if let e = matchBraces(k, hi) { k = e; continue }
+            }
+            k &+= 1
+        }
+        return nil
+    }
+
+    func commentEnd(_ i: Int, _ hi: Int) -> Int {
+        var k = i &+ 4
+        while k &+ 2 < hi {
+            if src[k] == UInt8(ascii: "-"), src[k &+ 1] == UInt8(ascii: "-"), src[k &+ 2] == UInt8(ascii: ">") { return k &+ 3 }
+            k &+= 1
+        }
+        return hi
+    }
+
+    /// Splits src[lo..<hi] at the `|` that are not inside nested `{{ }}`, `[[ ]]` or tags.
+    func splitArguments(_ lo: Int, _ hi: Int) -> [(Int, Int)] {
+        var parts: [(Int, Int)] = []
+        var start = lo
+        var k = lo
+        while k < hi {
+            let c = src[k]
+            if c == UInt8(ascii: "{"), at(k &+ 1) == UInt8(ascii: "{") {
+                k = min(matchBraces(k, hi) ?? hi, hi); continue
+            }
+            if c == UInt8(ascii: "["), at(k &+ 1) == UInt8(ascii: "[") {
+                k = min(matchLink(k, hi) ?? hi, hi); continue
+            }
+            if c == UInt8(ascii: "<") {
+                if startsWith(k, "<!--") { k = commentEnd(k, hi); continue }
+                if startsWithCaseless(k, "<nowiki"), let e = closingTag(k, "nowiki", hi) { k = e; continue }
+                if startsWithCaseless(k, "<ref"), let (_, tagEnd, selfClosing) = parseTag(k, hi) {
+                    k = selfClosing ? tagEnd : (closingTag(tagEnd, "ref", hi) ?? tagEnd); continue
+                }
+            }
+            if c == UInt8(ascii: "|") {
+                parts.append((start, k))
+                start = k &+ 1
+            }
+            k &+= 1
+        }
+        parts.append((start, hi))
+        return parts
+    }
+
+    // MARK: Templates
+
+    mutating func template(_ i: Int, _ hi: Int) -> Int {
+        guard let end = matchBraces(i, hi), end <= hi else {
+            // An unclosed `{{`: the braces go, the text after them stays.
+            return i &+ 2
+        }
+        // `{{{parameter|default}}}` outside a template page: the default is what shows.
+        if at(i &+ 2) == UInt8(ascii: "{") && src[end &- 3] == UInt8(ascii: "}") {
+            let parts = splitArguments(i &+ 3, end &- 3)
+            if parts.count > 1 { render(parts[1].0, parts[1].1) }
+            return end
+        }
+        let args = splitArguments(i &+ 2, end &- 2)
+        WikiTemplates.render(name: args[0], args: args.dropFirst(), scanner: &self)
+        return end
+    }
+
+    // MARK: Links
+
+    mutating func link(_ i: Int, _ hi: Int) -> Int {
+        guard let end = matchLink(i, hi) else { return i &+ 2 }
+        let inner = (i &+ 2, end &- 2)
+        // The target runs to the first `|` outside nested markup.
+        var bar = inner.1
+        var k = inner.0
+        while k < inner.1 {
+            if src[k] == UInt8(ascii: "|") { bar = k; break }
+            if src[k] == UInt8(ascii: "{"), at(k &+ 1) == UInt8(ascii: "{") { k = matchBraces(k, inner.1) ?? inner.1; continue }
+            if src[k] == UInt8(ascii: "["), at(k &+ 1) == UInt8(ascii: "[") { k = matchLink(k, inner.1) ?? inner.1; continue }
+            k &+= 1
+        }
+        var (t0, t1) = trimmed(inner.0, bar)
+        var visibleColon = false
+        if t0 < t1, src[t0] == UInt8(ascii: ":") { t0 &+= 1; visibleColon = true }
+        // Namespace prefix: File/Image/Category (any alias) and interlanguage links go whole.
+        var colon = t0
+        while colon < t1, src[colon] != UInt8(ascii: ":") { colon &+= 1 }
+        var shownTarget = (t0, t1)
+        if colon < t1 {
+            let prefix = string(t0, colon).lowercased().trimmingSpaces()
+            if !visibleColon && cleaner.dropsLink(prefix: prefix) { return end }
+            if WikiLanguageTables.projectPrefixes.contains(prefix) { shownTarget = trimmed(colon &+ 1, t1) }
+        }
+        if bar < inner.1 {
+            let (l0, l1) = trimmed(bar &+ 1, inner.1)
+            if l0 < l1 {
+                // `[[a|b|c]]` shows the last part (as MediaWiki does for non-file links).
+                render(l0, l1)
+            } else {
+                // The pipe trick: `[[Paris (France)|]]` shows "Paris".
+                var e = shownTarget.1
+                var p = shownTarget.0
+                while p < e, src[p] != UInt8(ascii: "(") { p &+= 1 }
+                if p < e { e = p }
+                let (a, b) = trimmed(shownTarget.0, e)
+                renderPlain(a, b)
+            }
+        } else {
+            var (a, b) = shownTarget
+            if a < b, src[a] == UInt8(ascii: "#") { a &+= 1 }
+            renderPlain(a, b)
+        }
+        return end
+    }
+
+    /// A link target as text: underscores are spaces, entities decoded.
+    mutating func renderPlain(_ lo: Int, _ hi: Int) {
+        var k = lo
+        while k < hi {
+            let c = src[k]
+            if c == UInt8(ascii: "_") { out.append(0x20); k &+= 1; continue }
+            if c == UInt8(ascii: "&"), let next = entity(k, hi) { k = next; continue }
+            out.append(c)
+            k &+= 1
+        }
+    }
+
+    /// `[http://example.org label]` → label; `[http://example.org]` → nothing. Nil when the `[`
+    /// does not open an external link.
+    mutating func externalLink(_ i: Int, _ hi: Int) -> Int? {
+        let k = i &+ 1
+        guard startsWithCaseless(k, "http://") || startsWithCaseless(k, "https://") || startsWith(k, "//")
+                || startsWithCaseless(k, "ftp://") || startsWithCaseless(k, "mailto:")
+                || startsWithCaseless(k, "irc://") || startsWithCaseless(k, "news:") else { return nil }
+        var e = k
+        while e < hi, src[e] != UInt8(ascii: "]"), src[e] != 0x0A { e &+= 1 }
+        guard e < hi, src[e] == UInt8(ascii: "]") else { return nil }
+        var space = k
+        while space < e, src[space] != 0x20, src[space] != 0x09 { space &+= 1 }
+        if space < e { render(space &+ 1, e) }
+        return e &+ 1
+    }
+
+    // MARK: Tags
+
+    /// Parses a tag at i: (lowercased name, index after `>`, self-closing). Nil when the `<` does
+    /// not open a tag (`a < b`).
+    func parseTag(_ i: Int, _ hi: Int) -> (String, Int, Bool)? {
+        var k = i &+ 1
+        if at(k) == UInt8(ascii: "/") { k &+= 1 }
+        let nameStart = k
+        while k < hi, isAlnum(src[k]) { k &+= 1 }
+        guard k > nameStart, (src[nameStart] | 0x20) >= 0x61, (src[nameStart] | 0x20) <= 0x7A else { return nil }
+        guard k >= hi || src[k] == UInt8(ascii: ">") || src[k] == UInt8(ascii: "/") || isSpace(src[k]) else { return nil }
+        var name = ""
+        name.reserveCapacity(k &- nameStart)
+        for p in nameStart..<k { name.unicodeScalars.append(Unicode.Scalar(lowerASCII(src[p]))) }
+        // Attributes: up to the `>` outside quotes, within a bounded distance.
+        var quote: UInt8 = 0
+        var e = k
+        let limit = min(hi, k &+ 4096)
+        while e < limit {
+            let c = src[e]
+            if quote != 0 { if c == quote { quote = 0 } }
+            else if c == UInt8(ascii: "\"") || c == UInt8(ascii: "'") { quote = c }
+            else if c == UInt8(ascii: ">") { break }
+            else if c == UInt8(ascii: "<") { return nil }
+            e &+= 1
+        }
+        guard e < limit, src[e] == UInt8(ascii: ">") else { return nil }
+        let selfClosing = src[e &- 1] == UInt8(ascii: "/")
+        return (name, e &+ 1, selfClosing)
+    }
+
+    /// The index after `</name>` searched from i (case-insensitive), or nil.
+    func closingTag(_ i: Int, _ name: String, _ hi: Int) -> Int? {
+        let n = Array(name.utf8)
+        var k = i
+        while k &+ 2 &+ n.count <= hi {
+            if src[k] == UInt8(ascii: "<"), src[k &+ 1] == UInt8(ascii: "/") {
+                var ok = true
+                for (j, c) in n.enumerated() where lowerASCII(src[k &+ 2 &+ j]) != c { ok = false; break }
+                if ok {
+                    var e = k &+ 2 &+ n.count
+                    if e < hi, src[e] != UInt8(ascii: ">"), !isSpace(src[e]) { k &+= 1; continue }
+                    while e < hi, src[e] != UInt8(ascii: ">") { e &+= 1 }
+                    return min(e &+ 1, hi)
+                }
+            }
+            k &+= 1
+        }
+        return nil
+    }
+
+    mutating func tag(_ i: Int, _ hi: Int) -> Int? {
+        if startsWith(i, "<!--") { return commentEnd(i, hi) }
+        guard let (name, tagEnd, selfClosing) = parseTag(i, hi) else { return nil }
+        let closing = at(i &+ 1) == UInt8(ascii: "/")
+        switch WikiLanguageTables.tagKind(name) {
+        case .unknown:
+            return nil
+        case .drop:
+            if closing || selfClosing { return tagEnd }
+            // Unclosed: only the tag goes (a lost `</ref>` must not swallow the article).
+            guard let e = closingTag(tagEnd, name, hi) else { return tagEnd }
+            return e
+        case .raw:
+            if closing || selfClosing { return tagEnd }
+            let e = closingTag(tagEnd, name, hi)
+            let contentEnd = e.map { k -> Int in var s = k &- 1; while src[s] != UInt8(ascii: "<") { s &-= 1 }; return s } ?? tagEnd
+            if e != nil {
+                var k = tagEnd
+                while k < contentEnd {
+                    if src[k] == UInt8(ascii: "&"), let next = entity(k, contentEnd) { k = next; continue }
+                    out.append(src[k]); k &+= 1
+                }
+            }
+            return e ?? tagEnd
+        case .lineBreak:
+            out.append(0x0A)
+            return tagEnd
+        case .transparent:
+            return tagEnd
+        case .block:
+            out.append(0x0A)
+            return tagEnd
+        }
+    }
+
+    // MARK: Inline
+
+    /// `''` italic, `'''` bold, `'''''` both: the quotes go. Four quotes are an apostrophe and
+    /// bold; more than five keep the extra ones as apostrophes.
+    mutating func quotes(_ i: Int, _ hi: Int) -> Int {
+        var k = i
+        while k < hi, src[k] == UInt8(ascii: "'") { k &+= 1 }
+        let n = k &- i
+        if n == 4 { out.append(UInt8(ascii: "'")) }
+        else if n > 5 { for _ in 0..<(n &- 5) { out.append(UInt8(ascii: "'")) } }
+        return k
+    }
+
+    /// `&name;`, `&#123;`, `&#x1F600;` → the character (no-break spaces as spaces). Nil when not
+    /// an entity (the `&` is then text).
+    mutating func entity(_ i: Int, _ hi: Int) -> Int? {
+        var k = i &+ 1
+        var value: UInt32 = 0
+        if at(k) == UInt8(ascii: "#") {
+            k &+= 1
+            let hex = at(k) | 0x20 == UInt8(ascii: "x")
+            if hex { k &+= 1 }
+            let start = k
+            while k < hi, k &- start < 8 {
+                let c = src[k]
+                if c >= 0x30 && c <= 0x39 { value = value &* (hex ? 16 : 10) &+ UInt32(c &- 0x30) }
+                else if hex, (c | 0x20) >= 0x61, (c | 0x20) <= 0x66 { value = value &* 16 &+ UInt32((c | 0x20) &- 0x61 &+ 10) }
+                else { break }
+                k &+= 1
+            }
+            guard k > start, at(k) == UInt8(ascii: ";") else { return nil }
+            k &+= 1
+        } else {
+            let start = k
+            while k < hi, k &- start < 32, isAlnum(src[k]) { k &+= 1 }
+            guard k > start, at(k) == UInt8(ascii: ";") else { return nil }
+            var name = [UInt8](UnsafeBufferPointer(rebasing: src[start..<k]))
+            name.append(0)
+            guard let entry = name.withUnsafeBufferPointer({ htmlEntityLookup($0.baseAddress) }) else { return nil }
+            value = entry.pointee.value
+            k &+= 1
+        }
+        guard let scalar = Unicode.Scalar(value), value != 0 else { return k }
+        if value == 0xA0 || value == 0x202F || value == 0x2007 { out.append(0x20); return k }
+        if value == 0xAD || value == 0x200B { return k }  // soft hyphen, zero-width space
+        appendScalar(scalar)
+        return k
+    }
+
+    mutating func appendScalar(_ scalar: Unicode.Scalar) {
+        var buffer: (UInt8, UInt8, UInt8, UInt8) = (0, 0, 0, 0)
+        let n = withUnsafeMutableBytes(of: &buffer) { raw -> Int in
+            var count = 0
+            UTF8.encode(scalar) { raw[count] = $0; count += 1 }
+            return count
+        }
+        withUnsafeBytes(of: &buffer) { out.append(contentsOf: $0.prefix(n)) }
+    }
+
+    /// `__TOC__`, `__NOTOC__`, `__NOEDITSECTION__`... Nil when not one.
+    func magicWord(_ i: Int, _ hi: Int) -> Int? {
+        var k = i &+ 2
+        let start = k
+        while k < hi, k &- start < 40, (src[k] >= 0x41 && src[k] <= 0x5A) || src[k] == UInt8(ascii: "_") && at(k &+ 1) != UInt8(ascii: "_") { k &+= 1 }
+        guard k > start, at(k) == UInt8(ascii: "_"), at(k &+ 1) == UInt8(ascii: "_") else { return nil }
+        return k &+ 2
+    }
+
+    // MARK: Tables
+
+    /// `{| … |}` (nested tables counted): dropped, or with `keepTables`, one line per row with
+    /// the cells' text separated by spaces (attributes, captions' markup and row marks removed).
+    mutating func table(_ i: Int, _ hi: Int) -> Int {
+        // Find the matching `|}` at a line start (after indentation), counting nested `{|`.
+        var depth = 0
+        var k = i
+        var end = hi
+        var lineStart = true
+        while k < hi {
+            let c = src[k]
+            if c == 0x0A { lineStart = true; k &+= 1; continue }
+            if lineStart {
+                var p = k
+                while p < hi, src[p] == 0x20 || src[p] == 0x09 || src[p] == UInt8(ascii: ":") { p &+= 1 }
+                if at(p) == UInt8(ascii: "{"), at(p &+ 1) == UInt8(ascii: "|") { depth &+= 1 }
+                else if at(p) == UInt8(ascii: "|"), at(p &+ 1) == UInt8(ascii: "}") {
+                    depth &-= 1
+                    if depth == 0 { end = p &+ 2; break }
+                }
+                lineStart = false
+            }
+            if c == UInt8(ascii: "{"), at(k &+ 1) == UInt8(ascii: "{") { k = matchBraces(k, hi) ?? (k &+ 2); continue }
+            if c == UInt8(ascii: "<"), startsWith(k, "<!--") { k = commentEnd(k, hi); continue }
+            k &+= 1
+        }
+        if cleaner.options.keepTables { tableCells(i, end) }
+        return end
+    }
+
+    mutating func tableCells(_ lo: Int, _ hi: Int) {
+        out.append(0x0A)
+        var k = lineEnd(lo, hi) &+ 1  // past the `{|` line and its attributes
+        while k < hi {
+            let e = lineEnd(k, hi)
+            var (a, b) = trimmed(k, e)
+            defer { k = e &+ 1 }
+            guard a < b else { continue }
+            let c = src[a]
+            if c == UInt8(ascii: "|"), at(a &+ 1) == UInt8(ascii: "-") { out.append(0x0A); continue }
+            if c == UInt8(ascii: "|"), at(a &+ 1) == UInt8(ascii: "}") { continue }
+            if c == UInt8(ascii: "{"), at(a &+ 1) == UInt8(ascii: "|") {
+                // A nested table: its own cells, then the rest of the outer table.
+                var depth = 0, p = a
+                var nestedEnd = hi
+                while p < hi {
+                    let q = lineEnd(p, hi)
+                    let (x, _) = trimmed(p, q)
+                    if at(x) == UInt8(ascii: "{"), at(x &+ 1) == UInt8(ascii: "|") { depth &+= 1 }
+                    if at(x) == UInt8(ascii: "|"), at(x &+ 1) == UInt8(ascii: "}") { depth &-= 1; if depth == 0 { nestedEnd = q; break } }
+                    p = q &+ 1
+                }
+                tableCells(a, nestedEnd)
+                k = nestedEnd
+                out.append(0x0A)
+                continue
+            }
+            guard c == UInt8(ascii: "|") || c == UInt8(ascii: "!") else {
+                // A continuation line of the previous cell.
+                out.append(0x20); render(a, b); continue
+            }
+            a &+= 1
+            if c == UInt8(ascii: "|"), at(a) == UInt8(ascii: "+") { a &+= 1 }
+            // Cells on one line are separated by `||` (or `!!` in header rows).
+            var cellStart = a
+            var p = a
+            while p <= b {
+                let atEnd = p == b
+                let sep = !atEnd && ((src[p] == UInt8(ascii: "|") && at(p &+ 1) == UInt8(ascii: "|"))
+                                     || (c == UInt8(ascii: "!") && src[p] == UInt8(ascii: "!") && at(p &+ 1) == UInt8(ascii: "!")))
+                if !atEnd && !sep {
+                    if src[p] == UInt8(ascii: "{"), at(p &+ 1) == UInt8(ascii: "{") { p = min(matchBraces(p, b) ?? b, b); continue }
+                    if src[p] == UInt8(ascii: "["), at(p &+ 1) == UInt8(ascii: "[") { p = min(matchLink(p, b) ?? b, b); continue }
+                    p &+= 1; continue
+                }
+                // `attributes | content`: the content is after the first single `|`.
+                let parts = splitArguments(cellStart, p)
+                let content = parts.count > 1 && !containsMarkupBefore(parts[0]) ? (parts[1].0, p) : (cellStart, p)
+                let (x, y) = trimmed(content.0, content.1)
+                if x < y {
+                    if out.last != 0x0A && out.last != 0x20 { out.append(0x20) }
+                    render(x, y)
+                }
+                if atEnd { break }
+                p &+= 2
+                cellStart = p
+            }
+        }
+        out.append(0x0A)
+    }
+
+    /// Whether a cell's first part looks like text rather than attributes (`style="…"`).
+    func containsMarkupBefore(_ part: (Int, Int)) -> Bool {
+        var k = part.0
+        while k < part.1 {
+            if src[k] == UInt8(ascii: "=") || src[k] == UInt8(ascii: "\"") { return false }
+            k &+= 1
+        }
+        // No attribute syntax at all: a `|` inside the text, keep everything.
+        return trimmed(part.0, part.1).0 < trimmed(part.0, part.1).1
+    }
+}
+
+extension String {
+    func trimmingSpaces() -> String {
+        var t = Substring(self)
+        while let f = t.first, f == " " || f == "_" { t = t.dropFirst() }
+        while let l = t.last, l == " " || l == "_" { t = t.dropLast() }
+        return String(t)
+    }
+}
