@@ -5,7 +5,7 @@ public enum WikiLanguageTables {
     public static let sectionsByLanguage: [String: [String]] = [
         "en": ["references", "external links", "see also", "further reading", "notes", "footnotes", "bibliography",
                "sources", "citations", "notes and references", "references and notes", "external links and references",
-               "works cited", "literature", "other websites", "primary sources", "secondary sources",
+               "works cited", "other websites", "primary sources", "secondary sources",
                "related pages", "explanatory notes", "general references", "general and cited references",
                "cited sources", "reference", "external link", "notes and sources", "references and sources",
                "sources and further reading", "further reading and external links"],

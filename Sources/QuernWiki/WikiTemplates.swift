@@ -108,17 +108,24 @@ enum WikiTemplates {
         case _ where name.hasPrefix("lang-") || name.hasPrefix("langx-"):
             renderArg(arg(0), &s)
         case "nihongo", "nihongo2", "nihongo3", "nihongo foot":
-            // {{nihongo|English|漢字|rōmaji}} → English (漢字, rōmaji)
-            let english = text(0), kanji = text(1), romaji = text(2)
-            if !english.isEmpty {
-                renderArg(arg(0), &s)
-                var inner: [String] = []
-                if !kanji.isEmpty { inner.append(kanji) }
-                if !romaji.isEmpty { inner.append(romaji) }
-                if !inner.isEmpty { append(" (" + inner.joined(separator: ", ") + ")", &s) }
-            } else if !kanji.isEmpty {
-                append(kanji, &s)
-                if !romaji.isEmpty { append(" (" + romaji + ")", &s) }
+            // {{nihongo|English|漢字|rōmaji}} → English (漢字, rōmaji); arguments may hold markup.
+            func present(_ i: Int) -> (Int, Int)? {
+                guard let r = arg(i) else { return nil }
+                let t = s.trimmed(r.0, r.1)
+                return t.0 < t.1 ? t : nil
+            }
+            let english = present(0), kanji = present(1), romaji = present(2)
+            if let english {
+                s.render(english.0, english.1)
+                if kanji != nil || romaji != nil {
+                    append(" (", &s)
+                    if let kanji { s.render(kanji.0, kanji.1) }
+                    if let romaji { if kanji != nil { append(", ", &s) }; s.render(romaji.0, romaji.1) }
+                    append(")", &s)
+                }
+            } else if let kanji {
+                s.render(kanji.0, kanji.1)
+                if let romaji { append(" (", &s); s.render(romaji.0, romaji.1); append(")", &s) }
             }
         case "読み仮名", "読み仮名 ruby不使用", "読み仮名_ruby不使用", "ruby", "ルビ":
             renderArg(arg(0), &s)

@@ -337,7 +337,12 @@ struct Scanner {
     /// `== Heading ==`: the text as a marked line (for `normalize`), or the whole section skipped
     /// when its heading names one of the dropped sections.
     mutating func heading(_ i: Int, _ hi: Int) -> Int? {
-        let end = lineEnd(i, hi)
+        // The heading's line, with comments that run over line ends (`== X ==<!--\n…-->`).
+        var end = i
+        while end < hi, src[end] != 0x0A {
+            if src[end] == UInt8(ascii: "<"), startsWith(end, "<!--") { end = commentEnd(end, hi); continue }
+            end &+= 1
+        }
         var lead = 0
         while i &+ lead < end, src[i &+ lead] == UInt8(ascii: "=") { lead &+= 1 }
         var last = end
@@ -524,7 +529,10 @@ struct Scanner {
         if colon < t1 {
             let prefix = string(t0, colon).lowercased().trimmingSpaces()
             if !visibleColon && cleaner.dropsLink(prefix: prefix) { return end }
-            if WikiLanguageTables.projectPrefixes.contains(prefix) { shownTarget = trimmed(colon &+ 1, t1) }
+            if WikiLanguageTables.projectPrefixes.contains(prefix)
+                || (visibleColon && WikiLanguageTables.isLanguageCode(prefix)) {
+                shownTarget = trimmed(colon &+ 1, t1)
+            }
         }
         if bar < inner.1 {
             let (l0, l1) = trimmed(bar &+ 1, inner.1)
@@ -555,6 +563,7 @@ struct Scanner {
             let c = src[k]
             if c == UInt8(ascii: "_") { out.append(0x20); k &+= 1; continue }
             if c == UInt8(ascii: "&"), let next = entity(k, hi) { k = next; continue }
+            if c == UInt8(ascii: "<"), startsWith(k, "<!--") { k = commentEnd(k, hi); continue }
             out.append(c)
             k &+= 1
         }
@@ -767,29 +776,22 @@ struct Scanner {
         while k < hi {
             let e = lineEnd(k, hi)
             var (a, b) = trimmed(k, e)
-            defer { k = e &+ 1 }
-            guard a < b else { continue }
+            guard a < b else { k = e &+ 1; continue }
             let c = src[a]
-            if c == UInt8(ascii: "|"), at(a &+ 1) == UInt8(ascii: "-") { out.append(0x0A); continue }
-            if c == UInt8(ascii: "|"), at(a &+ 1) == UInt8(ascii: "}") { continue }
+            if c == UInt8(ascii: "|"), at(a &+ 1) == UInt8(ascii: "-") { out.append(0x0A); k = e &+ 1; continue }
+            if c == UInt8(ascii: "|"), at(a &+ 1) == UInt8(ascii: "}") { k = e &+ 1; continue }
             if c == UInt8(ascii: "{"), at(a &+ 1) == UInt8(ascii: "|") {
                 // A nested table: its own cells, then the rest of the outer table.
-                var depth = 0, p = a
-                var nestedEnd = hi
-                while p < hi {
-                    let q = lineEnd(p, hi)
-                    let (x, _) = trimmed(p, q)
-                    if at(x) == UInt8(ascii: "{"), at(x &+ 1) == UInt8(ascii: "|") { depth &+= 1 }
-                    if at(x) == UInt8(ascii: "|"), at(x &+ 1) == UInt8(ascii: "}") { depth &-= 1; if depth == 0 { nestedEnd = q; break } }
-                    p = q &+ 1
-                }
-                tableCells(a, nestedEnd)
+                let nestedEnd = table(a, hi)
+                if cleaner.options.keepTables { out.append(0x0A) }
                 k = nestedEnd
-                out.append(0x0A)
                 continue
             }
+            // The cell (or caption, or text) runs to the next line that opens a cell or row;
+            // templates, links and tags spanning lines are skipped whole.
+            b = cellBlockEnd(a, hi)
+            defer { k = b &+ 1 }
             guard c == UInt8(ascii: "|") || c == UInt8(ascii: "!") else {
-                // A continuation line of the previous cell.
                 out.append(0x20); render(a, b); continue
             }
             a &+= 1
@@ -797,13 +799,14 @@ struct Scanner {
             // Cells on one line are separated by `||` (or `!!` in header rows).
             var cellStart = a
             var p = a
+            var firstLine = true
             while p <= b {
                 let atEnd = p == b
-                let sep = !atEnd && ((src[p] == UInt8(ascii: "|") && at(p &+ 1) == UInt8(ascii: "|"))
+                if !atEnd && src[p] == 0x0A { firstLine = false }
+                let sep = !atEnd && firstLine && ((src[p] == UInt8(ascii: "|") && at(p &+ 1) == UInt8(ascii: "|"))
                                      || (c == UInt8(ascii: "!") && src[p] == UInt8(ascii: "!") && at(p &+ 1) == UInt8(ascii: "!")))
                 if !atEnd && !sep {
-                    if src[p] == UInt8(ascii: "{"), at(p &+ 1) == UInt8(ascii: "{") { p = min(matchBraces(p, b) ?? b, b); continue }
-                    if src[p] == UInt8(ascii: "["), at(p &+ 1) == UInt8(ascii: "[") { p = min(matchLink(p, b) ?? b, b); continue }
+                    if let skip = skipConstruct(p, b) { p = skip; continue }
                     p &+= 1; continue
                 }
                 // `attributes | content`: the content is after the first single `|`.
@@ -820,6 +823,41 @@ struct Scanner {
             }
         }
         out.append(0x0A)
+    }
+
+    /// The index after a construct that may span lines (`{{…}}`, `[[…]]`, a comment, a tag
+    /// dropped or kept verbatim with its content), or nil when none opens at p.
+    func skipConstruct(_ p: Int, _ hi: Int) -> Int? {
+        let c = src[p]
+        if c == UInt8(ascii: "{"), at(p &+ 1) == UInt8(ascii: "{") { return min(matchBraces(p, hi) ?? (p &+ 2), hi) }
+        if c == UInt8(ascii: "["), at(p &+ 1) == UInt8(ascii: "[") { return min(matchLink(p, hi) ?? (p &+ 2), hi) }
+        if c == UInt8(ascii: "<") {
+            if startsWith(p, "<!--") { return commentEnd(p, hi) }
+            if at(p &+ 1) != UInt8(ascii: "/"), let (name, tagEnd, selfClosing) = parseTag(p, hi) {
+                let kind = WikiLanguageTables.tagKind(name)
+                if (kind == .drop || kind == .raw) && !selfClosing { return closingTag(tagEnd, name, hi) ?? tagEnd }
+            }
+        }
+        return nil
+    }
+
+    /// The end of a table cell starting at a: the newline before the next line that opens with
+    /// `|` or `!` (outside multi-line constructs), or hi.
+    func cellBlockEnd(_ a: Int, _ hi: Int) -> Int {
+        var p = a
+        while p < hi {
+            if src[p] == 0x0A {
+                var q = p &+ 1
+                while q < hi, src[q] == 0x20 || src[q] == 0x09 { q &+= 1 }
+                if q >= hi || src[q] == UInt8(ascii: "|") || src[q] == UInt8(ascii: "!")
+                    || (src[q] == UInt8(ascii: "{") && at(q &+ 1) == UInt8(ascii: "|")) { return p }
+                p &+= 1
+                continue
+            }
+            if let skip = skipConstruct(p, hi) { p = skip; continue }
+            p &+= 1
+        }
+        return hi
     }
 
     /// Whether a cell's first part looks like text rather than attributes (`style="…"`).
