@@ -155,7 +155,7 @@ public final class WikiDumpReader {
     public var storedBytesRead: Int64 { feed.reader.storedBytesRead }
 
     // The element names that matter, matched once per element start.
-    private enum Tag { case other, mediawiki, siteinfo, sitename, dbname, base, namespace, page, title, ns, id,
+    private enum Tag { case other, mediawiki, siteinfo, sitename, dbname, base, namespaces, namespace, page, title, ns, id,
                        redirect, revision, timestamp, text }
 
     private static func tag(_ name: UnsafePointer<UInt8>) -> Tag {
@@ -176,6 +176,7 @@ public final class WikiDumpReader {
         case UInt8(ascii: "n"):
             if eq("ns") { return .ns }
             if eq("namespace") { return .namespace }
+            if eq("namespaces") { return .namespaces }
         case UInt8(ascii: "m"): if eq("mediawiki") { return .mediawiki }
         case UInt8(ascii: "s"):
             if eq("siteinfo") { return .siteinfo }
@@ -203,6 +204,7 @@ public final class WikiDumpReader {
         var revisionText: [UInt8] = []
         var sawNs = false
         var pageTextComplete = false
+        var textSaysRedirect = false
         while true {
             let status = xmlTextReaderRead(xml)
             if status != 1 {
@@ -210,6 +212,7 @@ public final class WikiDumpReader {
                 // comes before the page's end tags are delivered. A page whose newest revision's
                 // text was read completely is still whole.
                 if inPage && pageTextComplete && !page.title.isEmpty {
+                    if textSaysRedirect { page.isRedirect = true }
                     if !wantsText(page, sawNs: true) { page.text = []; page.textSkipped = true }
                     pagesRead += 1
                     finish(status: status, pageInProgress: nil)
@@ -235,7 +238,8 @@ public final class WikiDumpReader {
                     page.offset = feed.fed
                     inPage = true
                     sawNs = false
-                case .namespace where parent != .other:
+                    textSaysRedirect = false
+                case .namespace where parent == .namespaces:
                     namespaceKey = nil
                     if let key = xmlTextReaderGetAttribute(xml, "key") {
                         namespaceKey = Int(String(cString: key)); free(key)
@@ -292,14 +296,15 @@ public final class WikiDumpReader {
                     case .text:
                         if keepThisRevision {
                             swap(&page.text, &revisionText)
-                            // Exports before 0.5 have no <redirect>: the text says it.
-                            if !page.isRedirect && WikiDumpReader.opensWithRedirect(page.text) { page.isRedirect = true }
+                            // Exports before 0.5 have no <redirect>: the newest text says it.
+                            textSaysRedirect = WikiDumpReader.opensWithRedirect(page.text)
                         }
                     default: break
                     }
                 }
                 if tag == .revision { pageTextComplete = true }
                 if tag == .page && inPage {
+                    if textSaysRedirect { page.isRedirect = true }
                     if !wantsText(page, sawNs: true) {
                         page.text = []
                         page.textSkipped = true
@@ -316,7 +321,7 @@ public final class WikiDumpReader {
     private func captures(_ tag: Tag, parent: Tag, inPage: Bool, keepText: Bool) -> Bool {
         switch tag {
         case .sitename, .dbname, .base: return parent == .siteinfo
-        case .namespace: return parent != .other
+        case .namespace: return parent == .namespaces
         case .title, .ns: return inPage && parent == .page
         case .id: return inPage && (parent == .page || parent == .revision)
         case .timestamp: return inPage && parent == .revision

@@ -27,6 +27,7 @@ public struct WikiExtractionReport: Sendable {
     public var files = 0
     /// Every page seen, by namespace.
     public var pagesByNamespace: [Int: Int] = [:]
+    /// Redirects among the pages of the extracted namespaces.
     public var redirects = 0
     /// Pages in namespaces not extracted.
     public var skippedNamespace = 0
@@ -176,10 +177,10 @@ public enum WikiExtraction {
             while let page = reader.next() {
                 report.pagesByNamespace[page.namespace, default: 0] += 1
                 report.revisions += page.revisions
-                if page.isRedirect { report.redirects += 1; continue }
                 if let namespaces = options.namespaces, !namespaces.contains(page.namespace) {
                     report.skippedNamespace += 1; continue
                 }
+                if page.isRedirect { report.redirects += 1; continue }
                 if cleaner == nil {
                     // The siteinfo is complete once the first page is read.
                     let site = reader.siteInfo

@@ -317,7 +317,13 @@ enum WikiConvert {
                 guard let x = Double(v.replacingCommas()) else { converted = []; break }
                 let base = (x + unit.offset) * unit.factor
                 let y = base / target.factor - target.offset
-                converted.append(format(y, significant: max(2, significantDigits(v))))
+                // Temperatures keep the decimals they were given (100 °C → 212 °F); other
+                // quantities keep their significant digits (at least two: 5 km → 3.1 mi).
+                if unit.dimension == 4 {
+                    converted.append(format(y, significant: max(1, Int(floor(log10(max(1, abs(y))))) + 1 + decimals(v))))
+                } else {
+                    converted.append(format(y, significant: max(2, significantDigits(v))))
+                }
             }
             if !converted.isEmpty {
                 var c = ""
@@ -329,6 +335,11 @@ enum WikiConvert {
             }
         }
         out.append(contentsOf: text.utf8)
+    }
+
+    static func decimals(_ v: String) -> Int {
+        guard let point = v.firstIndex(of: ".") else { return 0 }
+        return v[v.index(after: point)...].filter(\.isNumber).count
     }
 
     static func significantDigits(_ v: String) -> Int {
@@ -381,7 +392,7 @@ enum WikiConvert {
         var d = digits
         var sign = ""
         if d.hasPrefix("-") { sign = "-"; d.removeFirst() }
-        guard d.count > 4 else { return sign + d }
+        guard d.count > 3 else { return sign + d }
         var out = ""
         for (i, ch) in d.enumerated() {
             if i > 0 && (d.count - i) % 3 == 0 { out.append(",") }
