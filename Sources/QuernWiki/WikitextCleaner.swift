@@ -90,104 +90,135 @@ public struct WikitextCleaner: Sendable {
 
     /// Line pass: collapses spaces, trims lines, removes punctuation left by dropped markup,
     /// drops headings with no text under them, keeps at most one blank line between paragraphs.
+    ///
+    /// Works in one scratch buffer: a cleaned line is never longer than its source line, so lines
+    /// are written at increasing offsets of a buffer the size of the input, then copied once more
+    /// into the String (without the dropped headings and extra blank lines).
     static func normalize(_ raw: [UInt8]) -> String {
-        struct Line { var bytes: [UInt8]; var heading: UInt8 }
-        var lines: [Line] = []
-        var current: [UInt8] = []
-        current.reserveCapacity(256)
-        func flush() {
-            var heading: UInt8 = 0
-            var body = current[...]
-            if let first = body.first, first == headingMark, body.count >= 2 {
-                heading = body[body.startIndex + 1] &- 0x30
-                body = body.dropFirst(2)
+        raw.withUnsafeBufferPointer { src -> String in
+            let scratch = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: src.count + 1)
+            defer { scratch.deallocate() }
+            struct Line { var start: Int; var end: Int; var heading: UInt8 }
+            var lines: [Line] = []
+            var parens: [Int] = []
+            var n = 0
+            var i = 0
+            while i <= src.count {
+                var e = i
+                while e < src.count, src[e] != 0x0A { e &+= 1 }
+                var heading: UInt8 = 0
+                var s = i
+                if e &- i >= 2, src[i] == headingMark { heading = src[i &+ 1] &- 0x30; s = i &+ 2 }
+                let start = n
+                n = cleanLine(src, s, e, into: scratch, at: start, parens: &parens)
+                if n == start {
+                    if let last = lines.last, last.end > last.start { lines.append(Line(start: n, end: n, heading: 0)) }
+                } else {
+                    lines.append(Line(start: start, end: n, heading: heading))
+                }
+                i = e &+ 1
             }
-            let cleaned = cleanLine(body)
-            if cleaned.isEmpty {
-                if let last = lines.last, !last.bytes.isEmpty { lines.append(Line(bytes: [], heading: 0)) }
-            } else {
-                lines.append(Line(bytes: cleaned, heading: heading))
+            // A heading is kept only when text (not just deeper empty headings) follows it before
+            // the next heading of its level or above.
+            var keep = [Bool](repeating: true, count: lines.count)
+            for i in lines.indices.reversed() where lines[i].heading > 0 {
+                var j = i + 1
+                var hasText = false
+                while j < lines.count {
+                    if lines[j].heading > 0 {
+                        if lines[j].heading <= lines[i].heading { break }
+                        if keep[j] { hasText = true; break }
+                    } else if lines[j].end > lines[j].start { hasText = true; break }
+                    j += 1
+                }
+                keep[i] = hasText
             }
-            current.removeAll(keepingCapacity: true)
-        }
-        for b in raw {
-            if b == 0x0A { flush() } else { current.append(b) }
-        }
-        flush()
-        // A heading is kept only when text (not just deeper empty headings) follows it before
-        // the next heading of its level or above.
-        var keep = [Bool](repeating: true, count: lines.count)
-        for i in lines.indices.reversed() where lines[i].heading > 0 {
-            var j = i + 1
-            var hasText = false
-            while j < lines.count {
-                if lines[j].heading > 0 {
-                    if lines[j].heading <= lines[i].heading { break }
-                    if keep[j] { hasText = true; break }
-                } else if !lines[j].bytes.isEmpty { hasText = true; break }
-                j += 1
+            return String(unsafeUninitializedCapacity: n &+ 2 &* lines.count) { out in
+                var o = 0
+                var pendingBlank = false
+                var afterHeading = false
+                for i in lines.indices where keep[i] {
+                    let line = lines[i]
+                    if line.end == line.start { pendingBlank = o > 0; continue }
+                    if o > 0 {
+                        out[o] = 0x0A; o &+= 1
+                        // A blank line between paragraphs and before a heading, none right after one.
+                        if (pendingBlank && !afterHeading) || line.heading > 0 { out[o] = 0x0A; o &+= 1 }
+                    }
+                    pendingBlank = false
+                    afterHeading = line.heading > 0
+                    let count = line.end &- line.start
+                    UnsafeMutableRawPointer(out.baseAddress! + o).copyMemory(from: scratch.baseAddress! + line.start, byteCount: count)
+                    o &+= count
+                }
+                return o
             }
-            keep[i] = hasText
         }
-        var out: [UInt8] = []
-        out.reserveCapacity(raw.count)
-        var pendingBlank = false
-        var afterHeading = false
-        for i in lines.indices where keep[i] {
-            if lines[i].bytes.isEmpty { pendingBlank = !out.isEmpty; continue }
-            if !out.isEmpty {
-                out.append(0x0A)
-                // A blank line between paragraphs and before a heading, none right after one.
-                if (pendingBlank && !afterHeading) || lines[i].heading > 0 { out.append(0x0A) }
-            }
-            pendingBlank = false
-            afterHeading = lines[i].heading > 0
-            out.append(contentsOf: lines[i].bytes)
-        }
-        return String(decoding: out, as: UTF8.self)
     }
 
-    /// One line: runs of spaces become one, no space at the ends, before `,.;:)!?` or after `(`;
-    /// empty brackets and separators left behind by dropped templates go.
-    static func cleanLine(_ line: ArraySlice<UInt8>) -> [UInt8] {
-        var out: [UInt8] = []
-        out.reserveCapacity(line.count)
-        // Byte loop over the line: spaces are collapsed as they are copied, and a closing bracket
-        // looks back at what was copied since its opening one.
-        var openParens: [Int] = []
-        for b in line {
+    /// Bytes `cleanLine` copies as they are (not spaces, punctuation it moves, or brackets).
+    static let ordinary: [Bool] = (0..<256).map { b in
+        !" \t\r,.;:!?()".utf8.contains(UInt8(b))
+    }
+
+    /// One line, src[lo..<hi] → out[start...]: runs of spaces become one, no space at the ends,
+    /// before `,.;:)!?` or after `(`; empty brackets and separators left behind by dropped
+    /// templates go. Returns the end of the written line (`start` when nothing is left: a line of
+    /// punctuation only is a leftover too).
+    static func cleanLine(_ src: UnsafeBufferPointer<UInt8>, _ lo: Int, _ hi: Int, into out: UnsafeMutableBufferPointer<UInt8>,
+                          at start: Int, parens: inout [Int]) -> Int {
+        // Byte loop writing behind the read position (the output never outruns the input):
+        // spaces are collapsed as they are copied, and a closing bracket looks back at what was
+        // copied since its opening one.
+        parens.removeAll(keepingCapacity: true)
+        let ordinary = WikitextCleaner.ordinary
+        var n = start
+        var k = lo
+        while k < hi {
+            // Runs of bytes that need no look-back are copied at once.
+            var run = k
+            while run < hi, ordinary[Int(src[run])] { run &+= 1 }
+            if run > k {
+                let count = run &- k
+                UnsafeMutableRawPointer(out.baseAddress! + n).copyMemory(from: src.baseAddress! + k, byteCount: count)
+                n &+= count
+                k = run
+                continue
+            }
+            let b = src[k]
+            k &+= 1
             switch b {
             case 0x20, 0x09, 0x0D:
-                if let last = out.last, last != 0x20, last != UInt8(ascii: "(") { out.append(0x20) }
+                if n > start, out[n &- 1] != 0x20, out[n &- 1] != UInt8(ascii: "(") { out[n] = 0x20; n &+= 1 }
             case UInt8(ascii: ","), UInt8(ascii: "."), UInt8(ascii: ";"), UInt8(ascii: ":"),
                  UInt8(ascii: "!"), UInt8(ascii: "?"):
-                if out.last == 0x20, out.count >= 2, out[out.count - 2] != b { out.removeLast() }
+                if n &- start >= 2, out[n &- 1] == 0x20, out[n &- 2] != b { n &-= 1 }
                 // A separator right after an opening bracket is a leftover of a dropped template.
-                if (b == UInt8(ascii: ",") || b == UInt8(ascii: ";")), out.last == UInt8(ascii: "(") { continue }
-                out.append(b)
+                if b == UInt8(ascii: ",") || b == UInt8(ascii: ";"), n > start, out[n &- 1] == UInt8(ascii: "(") { continue }
+                out[n] = b; n &+= 1
             case UInt8(ascii: "("):
-                openParens.append(out.count)
-                out.append(b)
+                parens.append(n)
+                out[n] = b; n &+= 1
             case UInt8(ascii: ")"):
-                while out.last == 0x20 || out.last == UInt8(ascii: ",") || out.last == UInt8(ascii: ";") {
-                    if out.last != 0x20, let open = openParens.last, out.count - 1 == open { break }
-                    out.removeLast()
-                }
-                if let open = openParens.popLast(), open == out.count - 1 {
+                while n > start, out[n &- 1] == 0x20 || out[n &- 1] == UInt8(ascii: ",") || out[n &- 1] == UInt8(ascii: ";") { n &-= 1 }
+                if let open = parens.popLast(), open == n &- 1 {
                     // "()" with nothing inside: drop it and the space before it.
-                    out.removeLast()
-                    if out.last == 0x20 { out.removeLast() }
+                    n &-= 1
+                    if n > start, out[n &- 1] == 0x20 { n &-= 1 }
                     continue
                 }
-                out.append(b)
+                out[n] = b; n &+= 1
             default:
-                out.append(b)
+                out[n] = b; n &+= 1
             }
         }
-        while out.last == 0x20 { out.removeLast() }
-        // A line of nothing but punctuation is a leftover (a template's separators).
-        if !out.contains(where: { $0 >= 0x80 || isAlnum($0) }) { return [] }
-        return out
+        while n > start, out[n &- 1] == 0x20 { n &-= 1 }
+        var p = start
+        while p < n {
+            if out[p] >= 0x80 || isAlnum(out[p]) { return n }
+            p &+= 1
+        }
+        return start
     }
 }
 
@@ -212,6 +243,11 @@ struct Scanner {
     }
 
     static let maxDepth = 40
+
+    /// Bytes that never open markup and never end a line: copied in runs by `render`.
+    static let plain: [Bool] = (0..<256).map { b in
+        !"{}[]<'&_\n".utf8.contains(UInt8(b))
+    }
 
     @inline(__always) func at(_ i: Int) -> UInt8 { i < src.count ? src[i] : 0 }
 
@@ -252,14 +288,23 @@ struct Scanner {
         depth += 1
         defer { depth -= 1 }
         if depth > Scanner.maxDepth { return }
+        let plain = Scanner.plain
         var i = lo
-        // The loop copies plain bytes and branches only on the few bytes that can open markup;
-        // every construct returns the index after its end.
+        // The loop copies runs of plain bytes at once (a table lookup finds the next byte that
+        // can open markup or start a line) and branches only there; every construct returns the
+        // index after its end.
         while i < hi {
-            let b = src[i]
             if isLineStart(i) {
                 if let next = lineStart(i, hi) { i = next; continue }
             }
+            var run = i
+            while run < hi, plain[Int(src[run])] { run &+= 1 }
+            if run > i {
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: src[i..<run]))
+                i = run
+                continue
+            }
+            let b = src[i]
             switch b {
             case UInt8(ascii: "{"):
                 if at(i &+ 1) == UInt8(ascii: "{") { i = template(i, hi); continue }
