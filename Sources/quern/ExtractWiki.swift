@@ -22,7 +22,8 @@ struct ExtractWiki: ParsableCommand {
             wiki, namespace, revision_id.
 
             A dump cut short or damaged is reported on stderr with file, page and byte offset; \
-            the pages read before the damage are kept. The output is written under a temporary \
+            the pages read before the damage are kept (exit status 0). An input that cannot be \
+            opened is reported and skipped, and the exit status is then 1. The output is written under a temporary \
             name and renamed when complete.
             """)
 
@@ -101,6 +102,9 @@ struct ExtractWiki: ParsableCommand {
             try OutputFile.write(bytes, to: report, codec: .plain)
         }
         StandardError.write(result.summary + "\n")
+        // Damage inside a dump is reported and counted (its good pages are written); an input
+        // that could not be opened at all is a failed run.
+        if (result.errors["unreadable file"] ?? 0) > 0 { throw ExitCode(1) }
     }
 }
 
