@@ -61,19 +61,25 @@ public enum WikiLanguageTables {
         "wikidata",
     ]
 
-    /// Interlanguage link prefixes: 2-3 letter codes and the longer Wikipedia codes.
-    static func isLanguageCode(_ prefix: String) -> Bool {
-        let scalars = prefix.unicodeScalars
-        if scalars.count >= 2 && scalars.count <= 3 && scalars.allSatisfy({ $0.value >= 0x61 && $0.value <= 0x7A }) {
-            return !projectPrefixes.contains(prefix)
-        }
-        return longLanguageCodes.contains(prefix)
-    }
+    /// Interlanguage link prefixes: the language codes of the Wikipedias (ISO 639-1 and the
+    /// longer codes in use). A list, not a letter-count rule: `[[Ice: The Movie]]` is a link.
+    static func isLanguageCode(_ prefix: String) -> Bool { languageCodes.contains(prefix) }
 
-    static let longLanguageCodes: Set<String> = [
-        "simple", "zh-yue", "zh-min-nan", "zh-classical", "be-x-old", "be-tarask", "roa-rup", "map-bms",
-        "bat-smg", "fiu-vro", "nds-nl", "roa-tara", "cbk-zam", "zh-tw", "zh-cn", "zh-hk", "als", "ang",
-    ]
+    static let languageCodes: Set<String> = Set(("""
+        aa ab ae af ak am an ar as av ay az ba be bg bh bi bm bn bo br bs ca ce ch co cr cs cu cv cy da de dv dz \
+        ee el en eo es et eu fa ff fi fj fo fr fy ga gd gl gn gu gv ha he hi ho hr ht hu hy hz ia id ie ig ii ik \
+        io is it iu ja jv ka kg ki kj kk kl km kn ko kr ks ku kv kw ky la lb lg li ln lo lt lu lv mg mh mi mk ml \
+        mn mo mr ms mt my na nb nd ne ng nl nn no nr nv ny oc oj om or os pa pi pl ps pt qu rm rn ro ru rw sa sc \
+        sd se sg sh si sk sl sm sn so sq sr ss st su sv sw ta te tg th ti tk tl tn to tr ts tt tw ty ug uk ur uz \
+        ve vi vo wa wo xh yi yo za zh zu \
+        ace ady als alt ami ang anp arc ary arz ast atj avk awa bar bat-smg bcl be-tarask be-x-old bjn blk bpy \
+        bug bxr cbk-zam cdo ceb chr chy ckb crh csb din diq dsb dty eml ext fat fiu-vro frp frr fur gag gan gcr \
+        glk gom gor got guc gur guw hak haw hif hsb hyw ilo inh jam jbo kaa kab kbd kbp kcg koi krc ksh lad lbe \
+        lez lfn lij lld lmo lrc ltg mad mai map-bms mdf mhr min mni mnw mrj mwl myv mzn nah nap nds nds-nl new \
+        nia nov nqo nrm nso olo pag pam pap pcd pcm pdc pfl pih pms pnb pnt rmy roa-rup roa-tara rue sah sat scn \
+        sco shi shn simple skr smn srn stq szl szy tay tcy tet tly tpi trv tum tyv udm vec vep vls war wuu xal \
+        xmf yue zea zgh zh-classical zh-min-nan zh-yue zh-tw zh-cn zh-hk
+        """).split(whereSeparator: { $0 == " " || $0 == "\n" }).map(String.init))
 
     enum TagKind { case unknown, drop, raw, lineBreak, transparent, block }
 

@@ -582,7 +582,7 @@ struct Scanner {
         if bar < inner.1 {
             let (l0, l1) = trimmed(bar &+ 1, inner.1)
             if l0 < l1 {
-                // `[[a|b|c]]` shows the last part (as MediaWiki does for non-file links).
+                // Everything after the first `|` is the label (`[[a|b|c]]` shows "b|c", as in MediaWiki).
                 render(l0, l1)
             } else {
                 // The pipe trick: `[[Paris (France)|]]` shows "Paris".

@@ -14,6 +14,9 @@ final class WikitextCleanerTests: XCTestCase {
         check("[[Paris (France)|]] and [[w:Lyon]] and [[wikt:word|a word]].", "Paris and Lyon and a word.")
         check("See [[#History|below]] and [[#Notes]].", "See below and Notes.")
         check("Under_score [[New_York]].", "Under_score New York.")
+        // A colon in a title is not a language prefix unless it names a Wikipedia's language.
+        check("[[Ice: The Movie]] and [[Star Trek: Voyager|Voyager]].[[ja:東京]][[simple:Tokyo]][[zh-min-nan:Tang-kiaⁿ]]",
+              "Ice: The Movie and Voyager.")
         check("[[:Category:Cities]] are listed. [[:fr:Mohamed Racim|Mohamed Racim]] and [[:en:Cheekha Dar<!-- note -->]].",
               "Category:Cities are listed. Mohamed Racim and Cheekha Dar.")
     }
