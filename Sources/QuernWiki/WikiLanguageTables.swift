@@ -87,12 +87,12 @@ public enum WikiLanguageTables {
     /// tag that just goes (content kept), a block boundary, or not a tag (left as text).
     static func tagKind(_ name: String) -> TagKind {
         switch name {
-        case "ref", "references", "math", "chem", "ce", "gallery", "timeline", "score", "graph", "imagemap",
+        case "ref", "references", "math", "gallery", "timeline", "score", "graph", "imagemap",
              "mapframe", "maplink", "templatedata", "templatestyles", "hiero", "inputbox", "categorytree",
              "includeonly", "indicator", "section", "style", "script", "syntaxhighlight", "source", "charinsert",
              "phonos", "langconvert", "dynamicpagelist", "talkpage", "svg", "rt", "rp", "del", "s", "strike":
             return .drop
-        case "nowiki", "pre":
+        case "nowiki", "pre", "chem", "ce":  // mhchem formulas read as text: H2O, CO2
             return .raw
         case "br", "hr":
             return .lineBreak

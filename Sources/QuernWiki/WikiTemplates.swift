@@ -150,6 +150,11 @@ enum WikiTemplates {
             } else {
                 renderArg(arg(0), &s)
             }
+        case "chem", "chemf", "ce":
+            // {{chem|Cs|11|O|3}} → Cs11O3
+            for r in p { let (a, b) = s.trimmed(r.0, r.1); if a < b { s.render(a, b) } }
+        case "chem2", "vr", "angbr", "angle bracket", "grapheme", "phoneme", "sub", "sup", "subsup", "su":
+            renderArg(arg(0), &s)
         case "resize":
             renderArg(arg(p.count >= 2 ? 1 : 0), &s)
         case "quote", "blockquote", "quotation", "cquote", "quote box", "centered pull quote", "poemquote":

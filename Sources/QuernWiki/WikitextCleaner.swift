@@ -193,6 +193,12 @@ public struct WikitextCleaner: Sendable {
             case UInt8(ascii: ","), UInt8(ascii: "."), UInt8(ascii: ";"), UInt8(ascii: ":"),
                  UInt8(ascii: "!"), UInt8(ascii: "?"):
                 if n &- start >= 2, out[n &- 1] == 0x20, out[n &- 2] != b { n &-= 1 }
+                // ", , , and" (items that were formulas or dropped templates): one separator.
+                if b == UInt8(ascii: ",") || b == UInt8(ascii: ";") {
+                    var q = n
+                    while q > start, out[q &- 1] == 0x20 { q &-= 1 }
+                    if q > start, out[q &- 1] == UInt8(ascii: ",") || out[q &- 1] == UInt8(ascii: ";") { continue }
+                }
                 // A separator right after an opening bracket is a leftover of a dropped template.
                 if b == UInt8(ascii: ",") || b == UInt8(ascii: ";"), n > start, out[n &- 1] == UInt8(ascii: "(") { continue }
                 out[n] = b; n &+= 1

@@ -156,6 +156,8 @@ final class WikitextCleanerTests: XCTestCase {
     func testLeftoverPunctuation() {
         check("Paris ({{lang-fr|}}; {{IPA-fr|paʁi}}) is big.", "Paris is big.")
         check("Word ( ) and (, more) and [[a]] , b .", "Word and (more) and a, b.")
+        check("angle, <math>\\alpha</math>, and <math>x</math>, <math>y</math>, or z.", "angle, and, or z.")
+        check("such as {{chem|Cs|11|O|3}}, <chem>H2O</chem> and {{vr|ai}}.", "such as Cs11O3, H2O and ai.")
     }
 
     func testConvertPrecision() {
