@@ -242,10 +242,20 @@ struct Scanner {
     var out: [UInt8] = []
     var depth = 0
 
+    let brackets: Brackets
+    let memo = Memo()
+
     init(src: UnsafeBufferPointer<UInt8>, cleaner: WikitextCleaner, title: String) {
         self.src = src
         self.cleaner = cleaner
         self.title = title
+        brackets = Brackets(src)
+    }
+
+    /// Searches that found nothing, so that many unclosed `<ref>`s cost one scan, not one each.
+    final class Memo {
+        /// Tag name → a range [from, to) known to hold no closing tag of that name.
+        var noClosingTag: [String: (Int, Int)] = [:]
     }
 
     static let maxDepth = 40
@@ -454,49 +464,18 @@ struct Scanner {
 
     // MARK: Brackets
 
-    /// The index after the `}}` closing the `{{` at i (nested `{{`, `{{{` and `[[` counted), or nil.
+    /// The index after the `}}` closing the `{{` at i (nested `{{` and `{{{` counted), or nil
+    /// when it is not closed before hi. Looked up in the table `Brackets` built once per text.
     func matchBraces(_ i: Int, _ hi: Int) -> Int? {
-        // A small stack of opener widths (2 or 3): `{{{param}}}` closes with three braces.
-        var stack: [UInt8] = [2]
-        var k = i &+ 2
-        if at(k) == UInt8(ascii: "{") && at(k &+ 1) != UInt8(ascii: "{") { stack[0] = 3; k &+= 1 }
-        while k < hi {
-            let c = src[k]
-            if c == UInt8(ascii: "{"), at(k &+ 1) == UInt8(ascii: "{") {
-                if at(k &+ 2) == UInt8(ascii: "{") && at(k &+ 3) != UInt8(ascii: "{") { stack.append(3); k &+= 3 }
-                else { stack.append(2); k &+= 2 }
-                continue
-            }
-            if c == UInt8(ascii: "}"), at(k &+ 1) == UInt8(ascii: "}") {
-                let width = stack.removeLast()
-                if width == 3 && at(k &+ 2) == UInt8(ascii: "}") { k &+= 3 } else { k &+= 2 }
-                if stack.isEmpty { return k }
-                continue
-            }
-            if c == UInt8(ascii: "<"), startsWith(k, "<!--") { k = commentEnd(k, hi); continue }
-            k &+= 1
-        }
-        return nil
+        guard let e = brackets.braceEnd[i], e <= hi else { return nil }
+        return e
     }
 
-    /// The index after the `]]` closing the `[[` at i, or nil.
+    /// The index after the `]]` closing the `[[` at i (nested links counted, templates skipped
+    /// whole), or nil when it is not closed before hi.
     func matchLink(_ i: Int, _ hi: Int) -> Int? {
-        var depth = 1
-        var k = i &+ 2
-        while k < hi {
-            let c = src[k]
-            if c == UInt8(ascii: "["), at(k &+ 1) == UInt8(ascii: "[") { depth &+= 1; k &+= 2; continue }
-            if c == UInt8(ascii: "]"), at(k &+ 1) == UInt8(ascii: "]") {
-                depth &-= 1; k &+= 2
-                if depth == 0 { return k }
-                continue
-            }
-            if c == UInt8(ascii: "{"), at(k &+ 1) == UInt8(ascii: "{") {
-                if let e = matchBraces(k, hi) { k = e; continue }
-            }
-            k &+= 1
-        }
-        return nil
+        guard let e = brackets.linkEnd[i], e <= hi else { return nil }
+        return e
     }
 
     func commentEnd(_ i: Int, _ hi: Int) -> Int {
@@ -628,8 +607,9 @@ struct Scanner {
                 || startsWithCaseless(k, "ftp://") || startsWithCaseless(k, "mailto:")
                 || startsWithCaseless(k, "irc://") || startsWithCaseless(k, "news:") else { return nil }
         var e = k
-        while e < hi, src[e] != UInt8(ascii: "]"), src[e] != 0x0A { e &+= 1 }
-        guard e < hi, src[e] == UInt8(ascii: "]") else { return nil }
+        let limit = min(hi, k &+ 4096)  // bounded: a line of `[http` without `]` stays linear
+        while e < limit, src[e] != UInt8(ascii: "]"), src[e] != 0x0A { e &+= 1 }
+        guard e < limit, src[e] == UInt8(ascii: "]") else { return nil }
         var space = k
         while space < e, src[space] != 0x20, src[space] != 0x09 { space &+= 1 }
         if space < e { render(space &+ 1, e) }
@@ -669,6 +649,7 @@ struct Scanner {
 
     /// The index after `</name>` searched from i (case-insensitive), or nil.
     func closingTag(_ i: Int, _ name: String, _ hi: Int) -> Int? {
+        if let known = memo.noClosingTag[name], i >= known.0, hi <= known.1 { return nil }
         let n = Array(name.utf8)
         var k = i
         while k &+ 2 &+ n.count <= hi {
@@ -684,6 +665,7 @@ struct Scanner {
             }
             k &+= 1
         }
+        memo.noClosingTag[name] = (i, hi)
         return nil
     }
 
@@ -931,3 +913,80 @@ extension String {
         return String(t)
     }
 }
+
+/// Where every `{{` and `[[` of a text closes, found in two linear passes with a stack, so that
+/// matching is a table look-up however deep the nesting and however many brackets stay open
+/// (a scan per opening bracket would be quadratic on broken pages).
+struct Brackets {
+    /// `{{` or `{{{` position → index after its `}}` / `}}}`.
+    var braceEnd: [Int: Int] = [:]
+    /// `[[` position → index after its `]]`.
+    var linkEnd: [Int: Int] = [:]
+
+    init(_ src: UnsafeBufferPointer<UInt8>) {
+        let n = src.count
+        @inline(__always) func at(_ i: Int) -> UInt8 { i < n ? src[i] : 0 }
+        func commentEnd(_ i: Int) -> Int {
+            var k = i &+ 4
+            while k &+ 2 < n {
+                if src[k] == UInt8(ascii: "-"), src[k &+ 1] == UInt8(ascii: "-"), src[k &+ 2] == UInt8(ascii: ">") { return k &+ 3 }
+                k &+= 1
+            }
+            return n
+        }
+        func isComment(_ k: Int) -> Bool {
+            at(k &+ 1) == UInt8(ascii: "!") && at(k &+ 2) == UInt8(ascii: "-") && at(k &+ 3) == UInt8(ascii: "-")
+        }
+        // Braces: a stack of (position, width); `{{{` opens with three unless a fourth follows,
+        // a width-3 opener closes with `}}}` when there is one. Comments are skipped.
+        var stack: [(Int, Int)] = []
+        var k = 0
+        while k < n {
+            let c = src[k]
+            if c == UInt8(ascii: "<"), isComment(k) { k = commentEnd(k); continue }
+            if c == UInt8(ascii: "{"), at(k &+ 1) == UInt8(ascii: "{") {
+                if at(k &+ 2) == UInt8(ascii: "{") && at(k &+ 3) != UInt8(ascii: "{") { stack.append((k, 3)); k &+= 3 }
+                else { stack.append((k, 2)); k &+= 2 }
+                continue
+            }
+            if c == UInt8(ascii: "}"), at(k &+ 1) == UInt8(ascii: "}") {
+                if let (open, width) = stack.popLast() {
+                    k &+= (width == 3 && at(k &+ 2) == UInt8(ascii: "}")) ? 3 : 2
+                    braceEnd[open] = k
+                } else {
+                    k &+= 2
+                }
+                continue
+            }
+            k &+= 1
+        }
+        // Links: matched within the template (or top-level text) they sit in; a `]]` inside a
+        // template never closes a `[[` outside it.
+        var regionEnds: [Int] = []
+        var links: [[Int]] = [[]]
+        k = 0
+        while k < n {
+            while let end = regionEnds.last, k >= end { regionEnds.removeLast(); links.removeLast() }
+            let c = src[k]
+            if c == UInt8(ascii: "<"), isComment(k) { k = commentEnd(k); continue }
+            if c == UInt8(ascii: "{"), at(k &+ 1) == UInt8(ascii: "{"), let end = braceEnd[k] {
+                regionEnds.append(end)
+                links.append([])
+                k &+= 2
+                continue
+            }
+            if c == UInt8(ascii: "["), at(k &+ 1) == UInt8(ascii: "[") {
+                links[links.count - 1].append(k)
+                k &+= 2
+                continue
+            }
+            if c == UInt8(ascii: "]"), at(k &+ 1) == UInt8(ascii: "]") {
+                if let open = links[links.count - 1].popLast() { linkEnd[open] = k &+ 2 }
+                k &+= 2
+                continue
+            }
+            k &+= 1
+        }
+    }
+}
+

@@ -1,3 +1,4 @@
+import Foundation
 @testable import QuernWiki
 import XCTest
 
@@ -178,5 +179,14 @@ final class WikitextCleanerTests: XCTestCase {
         XCTAssertEqual(en.clean(braces), "text")
         XCTAssertEqual(en.clean(""), "")
         XCTAssertEqual(en.clean("a }} b ]] c"), "a b c")
+        // Broken pages with many unclosed brackets and tags: matching is by table, not a scan per
+        // bracket (quadratic, minutes at this size); a generous bound for debug builds.
+        for unit in ["{{a ", "[[a ", "<ref>a ", "[http://x a ", "{|\n| a\n"] {
+            let broken = String(repeating: unit, count: 40_000)
+            let started = Date()
+            let cleaned = en.clean(broken)
+            XCTAssertLessThan(Date().timeIntervalSince(started), 10, unit)
+            XCTAssertFalse(cleaned.contains("{{") || cleaned.contains("[[") || cleaned.contains("<ref"), unit)
+        }
     }
 }
