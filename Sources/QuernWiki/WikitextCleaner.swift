@@ -918,10 +918,36 @@ extension String {
 /// matching is a table look-up however deep the nesting and however many brackets stay open
 /// (a scan per opening bracket would be quadratic on broken pages).
 struct Brackets {
+    /// Positions of the openers in text order, and the index after each one's closer (0: open).
+    /// Openers are found in order, so look-up is a binary search; no hashing per bracket.
+    struct Table {
+        var opens: [Int] = []
+        var ends: [Int] = []
+
+        mutating func open(_ position: Int) -> Int {
+            opens.append(position)
+            ends.append(0)
+            return opens.count - 1
+        }
+
+        subscript(position: Int) -> Int? {
+            var lo = 0, hi = opens.count
+            while lo < hi {
+                let mid = (lo &+ hi) >> 1
+                if opens[mid] < position { lo = mid &+ 1 } else { hi = mid }
+            }
+            guard lo < opens.count, opens[lo] == position, ends[lo] > 0 else { return nil }
+            return ends[lo]
+        }
+    }
+
     /// `{{` or `{{{` position → index after its `}}` / `}}}`.
-    var braceEnd: [Int: Int] = [:]
+    var braceEnd = Table()
     /// `[[` position → index after its `]]`.
-    var linkEnd: [Int: Int] = [:]
+    var linkEnd = Table()
+
+    static let braceBytes: [Bool] = (0..<256).map { $0 == 0x3C || $0 == 0x7B || $0 == 0x7D }  // < { }
+    static let linkBytes: [Bool] = (0..<256).map { $0 == 0x3C || $0 == 0x7B || $0 == 0x5B || $0 == 0x5D }  // < { [ ]
 
     init(_ src: UnsafeBufferPointer<UInt8>) {
         let n = src.count
@@ -939,20 +965,24 @@ struct Brackets {
         }
         // Braces: a stack of (position, width); `{{{` opens with three unless a fourth follows,
         // a width-3 opener closes with `}}}` when there is one. Comments are skipped.
+        // Both passes skip to the next byte that can matter with a table look-up per byte.
+        let braceBytes = Brackets.braceBytes, linkBytes = Brackets.linkBytes
         var stack: [(Int, Int)] = []
         var k = 0
         while k < n {
+            while k < n, !braceBytes[Int(src[k])] { k &+= 1 }
+            guard k < n else { break }
             let c = src[k]
             if c == UInt8(ascii: "<"), isComment(k) { k = commentEnd(k); continue }
             if c == UInt8(ascii: "{"), at(k &+ 1) == UInt8(ascii: "{") {
-                if at(k &+ 2) == UInt8(ascii: "{") && at(k &+ 3) != UInt8(ascii: "{") { stack.append((k, 3)); k &+= 3 }
-                else { stack.append((k, 2)); k &+= 2 }
+                if at(k &+ 2) == UInt8(ascii: "{") && at(k &+ 3) != UInt8(ascii: "{") { stack.append((braceEnd.open(k), 3)); k &+= 3 }
+                else { stack.append((braceEnd.open(k), 2)); k &+= 2 }
                 continue
             }
             if c == UInt8(ascii: "}"), at(k &+ 1) == UInt8(ascii: "}") {
                 if let (open, width) = stack.popLast() {
                     k &+= (width == 3 && at(k &+ 2) == UInt8(ascii: "}")) ? 3 : 2
-                    braceEnd[open] = k
+                    braceEnd.ends[open] = k
                 } else {
                     k &+= 2
                 }
@@ -964,24 +994,34 @@ struct Brackets {
         // template never closes a `[[` outside it.
         var regionEnds: [Int] = []
         var links: [[Int]] = [[]]
+        // The brace openers are met in order in this pass too: a cursor replaces the search.
+        var cursor = 0
+        let braces = braceEnd
+        func nextBraceEnd(_ position: Int) -> Int? {
+            while cursor < braces.opens.count, braces.opens[cursor] < position { cursor &+= 1 }
+            guard cursor < braces.opens.count, braces.opens[cursor] == position, braces.ends[cursor] > 0 else { return nil }
+            return braces.ends[cursor]
+        }
         k = 0
         while k < n {
+            while k < n, !linkBytes[Int(src[k])] { k &+= 1 }
+            guard k < n else { break }
             while let end = regionEnds.last, k >= end { regionEnds.removeLast(); links.removeLast() }
             let c = src[k]
             if c == UInt8(ascii: "<"), isComment(k) { k = commentEnd(k); continue }
-            if c == UInt8(ascii: "{"), at(k &+ 1) == UInt8(ascii: "{"), let end = braceEnd[k] {
+            if c == UInt8(ascii: "{"), at(k &+ 1) == UInt8(ascii: "{"), let end = nextBraceEnd(k) {
                 regionEnds.append(end)
                 links.append([])
                 k &+= 2
                 continue
             }
             if c == UInt8(ascii: "["), at(k &+ 1) == UInt8(ascii: "[") {
-                links[links.count - 1].append(k)
+                links[links.count - 1].append(linkEnd.open(k))
                 k &+= 2
                 continue
             }
             if c == UInt8(ascii: "]"), at(k &+ 1) == UInt8(ascii: "]") {
-                if let open = links[links.count - 1].popLast() { linkEnd[open] = k &+ 2 }
+                if let open = links[links.count - 1].popLast() { linkEnd.ends[open] = k &+ 2 }
                 k &+= 2
                 continue
             }
