@@ -404,17 +404,16 @@ final class Feed {
     /// The dump ended without `</mediawiki>` and the end tag was fed in its place, so libxml2
     /// delivers every complete page before it (it reports a cut only after its look-ahead).
     private(set) var closedTruncatedDump = false
-    private var isUTF8 = true
-    private let closing: UnsafeMutableBufferPointer<UInt8>
+    /// The end tag in the dump's encoding (UTF-8, or UTF-16 either way round), fed when the
+    /// dump ends without it.
+    private var closing: [UInt8] = Array("\n</mediawiki>\n".utf8)
+    private var closingBuffer = UnsafeMutableBufferPointer<UInt8>(start: nil, count: 0)
 
     init(reader: ByteReader) {
         self.reader = reader
-        let tag = Array("\n</mediawiki>\n".utf8)
-        closing = .allocate(capacity: tag.count)
-        _ = closing.initialize(from: tag)
     }
 
-    deinit { closing.deallocate() }
+    deinit { closingBuffer.deallocate() }
 
     private func remember(_ chunk: UnsafeBufferPointer<UInt8>) {
         let n = min(chunk.count, tail.count)
@@ -429,12 +428,18 @@ final class Feed {
         tailCount = keep + n
     }
 
+    /// Whether the last bytes are `</mediawiki>` (then spaces). NUL bytes are skipped like spaces
+    /// at the end of both, which makes the test the same for UTF-8 and both UTF-16 orders.
     private var endsWithRootEndTag: Bool {
-        var end = tailCount
-        while end > 0, isSpace(tail[end - 1]) || tail[end - 1] == 0 { end -= 1 }
-        let tag = Array("</mediawiki>".utf8)
-        guard end >= tag.count else { return false }
-        return Array(tail[(end - tag.count)..<end]) == tag
+        func stripped(_ bytes: ArraySlice<UInt8>) -> ArraySlice<UInt8> {
+            var b = bytes
+            while let last = b.last, isSpace(last) || last == 0 { b = b.dropLast() }
+            return b
+        }
+        // Without the leading newline (one code unit: 1 or 2 bytes of the 14 characters).
+        let tag = stripped(closing.dropFirst(closing.count / 14))
+        let end = stripped(tail[0..<tailCount])
+        return end.count >= tag.count && end.suffix(tag.count).elementsEqual(tag)
     }
 
     /// Reads the first chunk and sniffs UTF-16 without a BOM from `<?` or `<m` as 16-bit units.
@@ -445,8 +450,16 @@ final class Feed {
             let (a, b, c, d) = (chunk[0], chunk[1], chunk[2], chunk[3])
             if a == 0, b == 0x3C, c == 0, d != 0 { sniffedEncoding = "UTF-16BE" }
             else if a == 0x3C, b == 0, c != 0, d == 0 { sniffedEncoding = "UTF-16LE" }
-            if !sniffedEncoding.isEmpty || (a == 0xFF && b == 0xFE) || (a == 0xFE && b == 0xFF) { isUTF8 = false }
+            let bigEndian = sniffedEncoding == "UTF-16BE" || (a == 0xFE && b == 0xFF)
+            let littleEndian = sniffedEncoding == "UTF-16LE" || (a == 0xFF && b == 0xFE)
+            if bigEndian || littleEndian {
+                closing = "\n</mediawiki>\n".utf16.flatMap { unit -> [UInt8] in
+                    bigEndian ? [UInt8(unit >> 8), UInt8(unit & 0xFF)] : [UInt8(unit & 0xFF), UInt8(unit >> 8)]
+                }
+            }
         }
+        closingBuffer = .allocate(capacity: closing.count)
+        _ = closingBuffer.initialize(from: closing)
         remember(chunk)
     }
 
@@ -456,9 +469,9 @@ final class Feed {
             do {
                 guard let chunk = try reader.nextChunk() else {
                     atEnd = true
-                    if isUTF8 && fed > 0 && !closedTruncatedDump && !endsWithRootEndTag {
+                    if fed > 0 && !closedTruncatedDump && !endsWithRootEndTag {
                         closedTruncatedDump = true
-                        pending = UnsafeBufferPointer(closing)
+                        pending = UnsafeBufferPointer(closingBuffer)
                         return read(into: buffer, length: length)
                     }
                     return 0

@@ -152,6 +152,54 @@ final class WikiDumpTests: XCTestCase {
         }
     }
 
+    /// The UTF-16BE-without-BOM Pyrus export turned into the other three UTF-16 forms, whole and
+    /// cut after its page (no `</mediawiki>`): the same page every time.
+    func testEveryUTF16Form() throws {
+        let be = try Input.open(try TestSupport.corpora(Self.pyrus16)).readAll()
+        XCTAssertEqual(Array(be.prefix(4)), [0x00, 0x3C, 0x00, 0x3F])
+        var le = be
+        for k in stride(from: 0, to: le.count - 1, by: 2) { le.swapAt(k, k + 1) }
+        let scratch = try TestSupport.scratchFolder()
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let endTag = Array("</mediawiki>".utf16)
+        let forms: [(String, [UInt8])] = [("be", be), ("le", le), ("be-bom", [0xFE, 0xFF] + be), ("le-bom", [0xFF, 0xFE] + le)]
+        for (name, bytes) in forms {
+            // The cut copy ends before </mediawiki>, right after </page> and its line end.
+            let bigEndian = name.hasPrefix("be")
+            let bom = name.hasSuffix("bom") ? 2 : 0
+            var units: [UInt16] = []
+            var k = bom
+            while k + 1 < bytes.count {
+                let hi = UInt16(bytes[bigEndian ? k : k + 1]), lo = UInt16(bytes[bigEndian ? k + 1 : k])
+                units.append(hi << 8 | lo)
+                k += 2
+            }
+            var endIndex = -1
+            for start in 0...(units.count - endTag.count) where Array(units[start..<(start + endTag.count)]) == endTag {
+                endIndex = start
+            }
+            XCTAssertGreaterThan(endIndex, 0)
+            let cut = Array(bytes.prefix(bom + 2 * endIndex))
+            let variants: [(String, [UInt8])] = [("whole", bytes), ("cut", cut)]
+            for (variant, content) in variants {
+                let file = scratch.appendingPathComponent("pyrus-\(name)-\(variant).xml.gz").path
+                try OutputFile.write(content, to: file)
+                let reader = try WikiDumpReader(path: file)
+                reader.skipRedirects = false
+                let page = try XCTUnwrap(reader.next(), "\(name) \(variant)")
+                XCTAssertNil(reader.next())
+                XCTAssertEqual(page.title, "Pyrus", "\(name) \(variant)")
+                XCTAssertEqual(page.revisions, 6, "\(name) \(variant)")
+                XCTAssertEqual(page.timestamp, "2008-09-14T17:08:56Z", "\(name) \(variant)")
+                if variant == "whole" {
+                    XCTAssertNil(reader.error, "\(name): \(String(describing: reader.error))")
+                } else {
+                    XCTAssertEqual(reader.error?.kind, .truncated, "\(name)")
+                }
+            }
+        }
+    }
+
     /// Every page in the enwiki excerpt, read by the reader, against a plain scan of the XML.
     func testReaderAgainstAPlainScanOfTheXML() throws {
         let path = try TestSupport.corpora(Self.enwiki)
