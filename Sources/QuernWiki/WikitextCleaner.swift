@@ -260,6 +260,18 @@ struct Scanner {
 
     static let maxDepth = 40
 
+    static let html5Entities: [String: UInt32] = [
+        "apos": 0x27, "lsqb": 0x5B, "rsqb": 0x5D, "lbrack": 0x5B, "rbrack": 0x5D, "lcub": 0x7B, "rcub": 0x7D,
+        "lbrace": 0x7B, "rbrace": 0x7D, "vert": 0x7C, "verbar": 0x7C, "colon": 0x3A, "semi": 0x3B, "excl": 0x21,
+        "num": 0x23, "dollar": 0x24, "percnt": 0x25, "lpar": 0x28, "rpar": 0x29, "ast": 0x2A, "plus": 0x2B,
+        "comma": 0x2C, "period": 0x2E, "sol": 0x2F, "equals": 0x3D, "quest": 0x3F, "commat": 0x40, "lowbar": 0x5F,
+        "grave": 0x60, "Hat": 0x5E, "ZeroWidthSpace": 0x200B, "NoBreak": 0x2060, "nbhy": 0x2011, "hyphen": 0x2010,
+        "dash": 0x2010, "half": 0xBD, "emsp13": 0x2004, "emsp14": 0x2005, "numsp": 0x2007, "puncsp": 0x2008,
+        "ThinSpace": 0x2009, "hairsp": 0x200A, "MediumSpace": 0x205F, "centerdot": 0xB7, "bull": 0x2022,
+        "star": 0x2606, "starf": 0x2605, "check": 0x2713, "cross": 0x2717, "male": 0x2642, "female": 0x2640,
+        "flat": 0x266D, "natural": 0x266E, "sharp": 0x266F, "deg": 0xB0, "Prime": 0x2033, "prime": 0x2032,
+    ]
+
     /// Bytes that never open markup and never end a line: copied in runs by `render`.
     static let plain: [Bool] = (0..<256).map { b in
         !"{}[]<'&_\n".utf8.contains(UInt8(b))
@@ -742,8 +754,14 @@ struct Scanner {
             guard k > start, at(k) == UInt8(ascii: ";") else { return nil }
             var name = [UInt8](UnsafeBufferPointer(rebasing: src[start..<k]))
             name.append(0)
-            guard let entry = name.withUnsafeBufferPointer({ htmlEntityLookup($0.baseAddress) }) else { return nil }
-            value = entry.pointee.value
+            if let entry = name.withUnsafeBufferPointer({ htmlEntityLookup($0.baseAddress) }) {
+                value = entry.pointee.value
+            } else if let v = Scanner.html5Entities[String(decoding: name.dropLast(), as: UTF8.self)] {
+                // libxml2 knows HTML 4's entities; these are HTML5 (and XML) names seen in wikitext.
+                value = v
+            } else {
+                return nil
+            }
             k &+= 1
         }
         guard let scalar = Unicode.Scalar(value), value != 0 else { return k }

@@ -77,6 +77,7 @@ final class WikitextCleanerTests: XCTestCase {
         check("'''Bold''' and ''italic'' and '''''both''''' and ''''four''''.", "Bold and italic and both and 'four'.")
         check("A&nbsp;B &amp; C &lt;tag&gt; &#8212; &#x41; &eacute; &bogus; & done", "A B & C <tag> — A é &bogus; & done")
         check("__TOC__\n__NOTOC__Text __NOEDITSECTION__here", "Text here")
+        check("It&apos;s &lsqb;1&rsqb; &hellip; &minus;5 &#39;", "It's [1] … −5 '")
         check("Snake_case and __init__ stay.", "Snake_case and __init__ stay.")
     }
 
