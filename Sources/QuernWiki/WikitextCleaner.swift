@@ -384,6 +384,17 @@ struct Scanner {
             }
             while k < hi, src[k] == 0x20 || src[k] == 0x09 { k &+= 1 }
             return k
+        case UInt8(ascii: "|"):
+            // A table row outside `{|…|}`: tables opened and closed by templates (infobox
+            // headers and footers). Row marks go; a cell keeps its content, not its attributes.
+            let next = at(i &+ 1)
+            if next == UInt8(ascii: "-") || next == UInt8(ascii: "}") { return lineEnd(i, hi) }
+            var k = i &+ 1
+            if next == UInt8(ascii: "+") { k &+= 1 }
+            let end = lineEnd(k, hi)
+            let parts = splitArguments(k, end)
+            if parts.count > 1 && !containsMarkupBefore(parts[0]) { k = parts[1].0 }
+            return skipCellAttributes(k, end)
         case UInt8(ascii: "-"):
             if startsWith(i, "----") {
                 var k = i
@@ -862,7 +873,10 @@ struct Scanner {
                 }
                 // `attributes | content`: the content is after the first single `|`.
                 let parts = splitArguments(cellStart, p)
-                let content = parts.count > 1 && !containsMarkupBefore(parts[0]) ? (parts[1].0, p) : (cellStart, p)
+                var content = parts.count > 1 && !containsMarkupBefore(parts[0]) ? (parts[1].0, p) : (cellStart, p)
+                // `| colspan="5" {{CMain}}`: the attributes' `|` comes from a template; the
+                // attributes before it are not text.
+                content.0 = skipCellAttributes(content.0, content.1)
                 let (x, y) = trimmed(content.0, content.1)
                 if x < y {
                     if out.last != 0x0A && out.last != 0x20 { out.append(0x20) }
@@ -909,6 +923,38 @@ struct Scanner {
             p &+= 1
         }
         return hi
+    }
+
+    static let cellAttributes: Set<String> = ["colspan", "rowspan", "style", "class", "align", "valign", "width",
+                                              "height", "bgcolor", "scope", "id", "nowrap", "lang", "dir", "abbr",
+                                              "headers", "data-sort-value", "data-sort-type", "border", "cellpadding",
+                                              "cellspacing"]
+
+    /// The index after the leading `name="value"` attributes (known HTML cell attributes only).
+    func skipCellAttributes(_ lo: Int, _ hi: Int) -> Int {
+        var k = lo
+        while true {
+            var a = k
+            while a < hi, src[a] == 0x20 || src[a] == 0x09 { a &+= 1 }
+            var e = a
+            while e < hi, isAlnum(src[e]) || src[e] == UInt8(ascii: "-") { e &+= 1 }
+            guard e > a, Scanner.cellAttributes.contains(string(a, e).lowercased()) else { return k }
+            var v = e
+            while v < hi, src[v] == 0x20 { v &+= 1 }
+            guard v < hi, src[v] == UInt8(ascii: "=") else { return k }
+            v &+= 1
+            while v < hi, src[v] == 0x20 { v &+= 1 }
+            if v < hi, src[v] == UInt8(ascii: "\"") || src[v] == UInt8(ascii: "'") {
+                let quote = src[v]
+                v &+= 1
+                while v < hi, src[v] != quote { v &+= 1 }
+                guard v < hi else { return k }
+                v &+= 1
+            } else {
+                while v < hi, !isSpace(src[v]) { v &+= 1 }
+            }
+            k = v
+        }
     }
 
     /// Whether a cell's first part looks like text rather than attributes (`style="…"`).

@@ -17,7 +17,7 @@ final class WikiDumpTests: XCTestCase {
     /// Markup that must never reach the text.
     static let markup = ["{{", "}}", "[[", "]]", "|}", "{|", "<ref", "</ref", "px|", "thumb|", "<!--", "-->", "'''",
                          "&nbsp;", "&amp;", "&lt;", "__TOC__", "__NOTOC__", "<br", "<math", "<gallery", "File:", "Image:",
-                         "[http", "\u{01}"]
+                         "[http", "\u{01}", "colspan", "rowspan=", "bgcolor=", "style=\"", "wikitable"]
 
     static func extract(_ paths: [String], configure: (inout WikiExtractionOptions) -> Void = { _ in })
         throws -> (docs: [Document], report: WikiExtractionReport, issues: [QuernIOError]) {

@@ -150,9 +150,14 @@ final class WikitextCleanerTests: XCTestCase {
         options.keepTables = true
         check(table, "Before.\n\nCaption text\nHeader A Header B\ncell one cell two\ncell three\ncontinued 1 km (0.62 mi)\n\nAfter.",
               WikitextCleaner(options: options, language: "en"))
+        check("{|\n| [[Dominic Purcell]]\n| colspan=\"5\" style='x' {{CMain}}\n| colspan = 2 | Two\n| x = 5\n|}",
+              "Dominic Purcell Two x = 5", WikitextCleaner(options: options, language: "en"))
         check("x\n{|\n| a\n{|\n| nested\n|}\n| b\n|}\ny", "x\n\ny")
         check("x\n:{| class=\"t\"\n| a\n|}\ny", "x\n\ny")
         check("x\n{| unclosed\n| a", "x")
+        // Rows of a table that templates open and close: no attributes, no row marks.
+        check("{{Infobox animanga/Header}}\n| colspan=\"2\" style=\"padding: 0;\"|\n|-\n| Cell text\n{{Infobox animanga/Footer}}\nProse.",
+              "Cell text\n\nProse.")
     }
 
     func testLeftoverPunctuation() {
