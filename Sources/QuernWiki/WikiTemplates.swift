@@ -297,37 +297,61 @@ enum WikiConvert {
 
     static let rangeWords: Set<String> = ["-", "–", "to", "and", "or", "by", "x", "×", "+/-", "±", "to(-)", "and(-)", "&"]
 
+    /// `e3`, `e6`... before a unit name (`{{convert|22|e6acre|km2}}`): thousands, millions.
+    static let scales: [(prefix: String, word: String, factor: Double)] = [
+        ("e3", "thousand", 1e3), ("e6", "million", 1e6), ("e9", "billion", 1e9), ("e12", "trillion", 1e12)]
+
     static func render(_ args: [String], into out: inout [UInt8]) {
         guard let first = args.first, !first.isEmpty else { return }
         var values = [first]
         var separators: [String] = []
         var k = 1
         while k + 1 < args.count, rangeWords.contains(args[k]) {
-            separators.append(args[k] == "-" ? "–" : args[k])
+            let word = args[k].replacingOccurrencesOfDashMarker()
+            separators.append(word == "-" ? "–" : word)
             values.append(args[k + 1])
             k += 2
         }
-        let unitName = k < args.count ? args[k] : ""
-        let targetName = k + 1 < args.count ? args[k + 1] : ""
+        var unitName = k < args.count ? args[k] : ""
+        var targetName = k + 1 < args.count ? args[k + 1] : ""
+        // A number where the target unit goes is the precision (decimals) with the default target.
+        var precision: Int?
+        if let p = Int(targetName) { precision = p; targetName = "" }
+        else if k + 2 < args.count, let p = Int(args[k + 2]) { precision = p }
+        var scale = (word: "", factor: 1.0)
+        for s in scales where unitName.hasPrefix(s.prefix) && units[String(unitName.dropFirst(s.prefix.count))] != nil {
+            scale = (s.word, s.factor)
+            unitName = String(unitName.dropFirst(s.prefix.count))
+        }
+        if let t = scales.first(where: { targetName.hasPrefix($0.prefix) }) { targetName = String(targetName.dropFirst(t.prefix.count)) }
         let unit = units[unitName]
         var text = ""
         for (i, v) in values.enumerated() {
             if i > 0 { let sep = separators[i - 1]; text += (sep == "–" ? sep : " \(sep) ") }
-            text += v
+            text += groupedInput(v)
         }
+        if !scale.word.isEmpty { text += " " + scale.word }
         if !unitName.isEmpty { text += " " + (unit?.symbol ?? unitName) }
         if let unit, let target = units[targetName] ?? units[unit.target], target.dimension == unit.dimension {
             var converted: [String] = []
             for v in values {
                 guard let x = Double(v.replacingCommas()) else { converted = []; break }
-                let base = (x + unit.offset) * unit.factor
-                let y = base / target.factor - target.offset
-                // Temperatures keep the decimals they were given (100 °C → 212 °F); other
-                // quantities keep their significant digits (at least two: 5 km → 3.1 mi).
-                if unit.dimension == 4 {
-                    converted.append(format(y, significant: max(1, Int(floor(log10(max(1, abs(y))))) + 1 + decimals(v))))
+                let base = (x + unit.offset) * unit.factor * scale.factor
+                var y = base / target.factor - target.offset
+                var suffix = ""
+                if scale.factor > 1 {
+                    // Scaled values stay scaled: 22 million acres (89,000 km²).
+                    if y >= 1e9 { y /= 1e9; suffix = " billion" } else if y >= 1e6 { y /= 1e6; suffix = " million" }
+                    else if y >= 1e3, scale.factor == 1e3 { y /= 1e3; suffix = " thousand" }
+                }
+                if let precision {
+                    converted.append(format(y, decimals: precision) + suffix)
+                } else if unit.dimension == 4 {
+                    // Temperatures keep the decimals they were given (100 °C → 212 °F); other
+                    // quantities keep their significant digits (at least two: 5 km → 3.1 mi).
+                    converted.append(format(y, significant: max(1, Int(floor(log10(max(1, abs(y))))) + 1 + decimals(v))) + suffix)
                 } else {
-                    converted.append(format(y, significant: max(2, significantDigits(v))))
+                    converted.append(format(y, significant: max(2, significantDigits(v))) + suffix)
                 }
             }
             if !converted.isEmpty {
@@ -340,6 +364,31 @@ enum WikiConvert {
             }
         }
         out.append(contentsOf: text.utf8)
+    }
+
+    /// The value as convert shows it: integer parts of four digits or more grouped by three
+    /// (`52419` → `52,419`); anything else as written.
+    static func groupedInput(_ v: String) -> String {
+        guard !v.isEmpty, v.allSatisfy({ $0.isASCII && ($0.isNumber || $0 == "." || $0 == "-") }) else { return v }
+        let negative = v.hasPrefix("-")
+        let body = negative ? String(v.dropFirst()) : v
+        let parts = body.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)
+        guard let whole = parts.first, whole.count >= 4, whole.allSatisfy(\.isNumber) else { return v }
+        var out = negative ? "-" : ""
+        out += group(String(whole))
+        if parts.count > 1 { out += "." + parts[1] }
+        return out
+    }
+
+    /// `y` with exactly `decimals` decimals (negative: rounded to tens, hundreds...).
+    static func format(_ y: Double, decimals: Int) -> String {
+        guard y.isFinite else { return "" }
+        if decimals <= 0 {
+            let unit = pow(10.0, Double(-decimals))
+            return group(String(Int64((y / unit).rounded() * unit)))
+        }
+        let magnitude = y == 0 ? 0 : Int(floor(log10(abs(y))))
+        return format(y, significant: max(1, magnitude + 1 + decimals))
     }
 
     static func decimals(_ v: String) -> Int {
@@ -409,4 +458,6 @@ enum WikiConvert {
 
 extension String {
     func replacingCommas() -> String { String(filter { $0 != "," }) }
+    /// `to(-)`, `and(-)` → `to`, `and`.
+    func replacingOccurrencesOfDashMarker() -> String { hasSuffix("(-)") ? String(dropLast(3)) : self }
 }
