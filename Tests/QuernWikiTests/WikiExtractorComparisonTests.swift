@@ -13,8 +13,13 @@ import XCTest
 /// - WikiExtractor replaces `<math>` by `formula_N` and `<code>` by `codice_N` placeholders;
 ///   Quern drops math and keeps code text.
 /// - WikiExtractor ends section titles with a period ("History."); Quern keeps them as is.
-/// - WikiExtractor leaks some templates it cannot match (`{{` / `}}` survive); Quern does not.
-/// - Quern renders {{convert}}, {{lang}}, {{nihongo}} and friends that WikiExtractor drops.
+/// - WikiExtractor leaks some templates it cannot match (`{{` / `}}` survive) and leaves "()"
+///   where pronunciation templates were; Quern does neither.
+/// - Quern renders {{convert}}, {{lang}}, {{nihongo}} and friends that WikiExtractor drops
+///   (leaving "at a height of." gaps).
+/// - Quern drops References / External links / See also / Further reading; WikiExtractor keeps
+///   Further reading (and lists of works with their ISBNs).
+/// - WikiExtractor renders italics as quotes ("albedo"); Quern drops the quote marks.
 final class WikiExtractorComparisonTests: XCTestCase {
     static func words(_ text: String) -> Set<String> {
         var set = Set<String>()
@@ -95,6 +100,46 @@ final class WikiExtractorComparisonTests: XCTestCase {
         // The leaks and placeholders Quern does not have are really there in WikiExtractor's text.
         XCTAssertGreaterThan(result.wikiextractorLeaks, 0)
         XCTAssertGreaterThan(result.placeholders, 100)
+    }
+
+    /// The differences listed above, each on a page where it shows.
+    func testKnownDifferences() throws {
+        let golden = try Self.golden("gensim__enwiki-latest-pages-articles1")
+        let quern = try WikiDumpTests.extract([try TestSupport.corpora(WikiDumpTests.enwiki)]).docs
+        func pair(_ title: String) throws -> (theirs: String, ours: String) {
+            let ours = try XCTUnwrap(quern.first { $0.title == title }, title)
+            return (try XCTUnwrap(golden[ours.id]).text, ours.text)
+        }
+        // Dropped pronunciation templates leave "()" in WikiExtractor (82 times in the excerpt).
+        let albedo = try pair("Albedo")
+        XCTAssertTrue(albedo.theirs.hasPrefix("Albedo () or reflection coefficient"))
+        XCTAssertTrue(albedo.ours.hasPrefix("Albedo or reflection coefficient"))
+        XCTAssertGreaterThan(golden.values.reduce(0) { $0 + $1.text.components(separatedBy: "()").count - 1 }, 50)
+        XCTAssertFalse(quern.contains { $0.text.contains("()") })
+        // {{convert}} is rendered, not left as a gap.
+        let alabama = try pair("Alabama")
+        XCTAssertTrue(alabama.theirs.contains("50 United States. At, Alabama has one of"))
+        XCTAssertTrue(alabama.ours.contains("50 United States. At 1,300 mi (2,100 km), Alabama has one of"))
+        XCTAssertTrue(alabama.theirs.contains("Mount Cheaha, at a height of. Alabama's land consists of of "))
+        XCTAssertTrue(alabama.ours.contains("Mount Cheaha, at a height of 2,413 ft (735 m). Alabama's land consists of 22 million acres (89,000 km²) of forest"))
+        // Section titles: WikiExtractor adds a period; Quern keeps the title as its own line.
+        let anarchism = try pair("Anarchism")
+        XCTAssertTrue(anarchism.theirs.contains("\nEtymology and terminology.\n"))
+        XCTAssertTrue(anarchism.ours.contains("\n\nEtymology and terminology\n"))
+        // Further reading (and References, External links, See also) are dropped by Quern only.
+        let dwan = try pair("Allan Dwan")
+        XCTAssertTrue(dwan.theirs.contains("\nFurther reading.\nPrint ISBN"))
+        XCTAssertFalse(dwan.ours.contains("Further reading") || dwan.ours.contains("Print ISBN"))
+        // Math: placeholders there, nothing here; italics: quotes there, plain words here.
+        let mean = try pair("Arithmetic mean")
+        XCTAssertTrue(mean.theirs.contains("formula_1"))
+        XCTAssertFalse(mean.ours.contains("formula_"))
+        XCTAssertTrue(albedo.theirs.contains("derived from Latin \"albedo\" \"whiteness\""))
+        XCTAssertTrue(albedo.ours.contains("derived from Latin albedo \"whiteness\""))
+        // Template arguments with links inside rendered templates ({{nihongo}}): kept by Quern.
+        let aikido = try pair("Aikido")
+        XCTAssertTrue(aikido.ours.contains("\"direct thrust\" (直突き, choku-tsuki)"))
+        XCTAssertFalse(aikido.theirs.contains("direct thrust"))
     }
 
     func testPear() throws {
