@@ -65,7 +65,8 @@ let package = Package(
         .testTarget(name: "QuernIOTests", dependencies: ["QuernIO", "QuernTestSupport"]),
         .testTarget(name: "QuernWebTests", dependencies: ["QuernWeb", "QuernTestSupport"],
                     exclude: ["Charset"]),  // golden fixtures, read from the source tree by path
-        .testTarget(name: "QuernWikiTests", dependencies: ["QuernWiki", "QuernTestSupport"]),
+        .testTarget(name: "QuernWikiTests", dependencies: ["QuernWiki", "QuernTestSupport"],
+                    exclude: ["Golden"]),  // WikiExtractor goldens, read from the source tree by path
         .testTarget(name: "QuernTokenizerTests", dependencies: ["QuernTokenizer", "QuernTestSupport"],
                     exclude: ["Golden"]),  // read from the source tree by path, not bundled
         .testTarget(name: "SystemLibraryTests",
