@@ -128,6 +128,25 @@ final class WikiDumpTests: XCTestCase {
         }
     }
 
+    func testSiteInfoLanguageAndURLs() {
+        var site = WikiSiteInfo()
+        XCTAssertNil(site.language)
+        XCTAssertNil(site.url(forTitle: "X"))
+        site.xmlLang = "de"
+        XCTAssertEqual(site.language, "de")
+        site.dbname = "zh_yuewiki"
+        XCTAssertEqual(site.language, "zh-yue")
+        site.base = "https://ja.wikipedia.org/wiki/%E3%83%A1%E3%82%A4%E3%83%B3%E3%83%9A%E3%83%BC%E3%82%B8"
+        XCTAssertEqual(site.language, "ja")
+        XCTAssertEqual(site.url(forTitle: "東京 タワー"), "https://ja.wikipedia.org/wiki/東京_タワー")
+        site.base = "https://www.mediawiki.org/wiki/MediaWiki"
+        XCTAssertEqual(site.language, "zh-yue", "www is not a language: the dbname says it")
+        site.namespaces = [0: "", 1: "Talk", 14: "Category"]
+        XCTAssertEqual(site.namespace(ofTitle: "Talk:Pear"), 1)
+        XCTAssertEqual(site.namespace(ofTitle: "Category:Fruit"), 14)
+        XCTAssertEqual(site.namespace(ofTitle: "Star Trek: Voyager"), 0)
+    }
+
     func testUTF16DumpsWithAndWithoutBOM() throws {
         // Bulgarian, UTF-16LE with a BOM.
         let bg = try Self.extract([try TestSupport.corpora(Self.bgwiki)]) { $0.namespaces = nil }
