@@ -99,22 +99,26 @@ table() {  # label input
 table "bzip2 (one stream)" "$dump"
 table "plain XML" "$xml"
 
-# The bigger multistream input: extraction against the parallel decoder alone.
+# Extraction against decoding alone (`quern cat`) on the same file: the one-stream excerpt, then
+# the bigger multistream input, which the decoder spreads over all cores.
+bound() {  # label file pages
+  local label=$1 file=$2 n=$3
+  echo
+  echo "### $label"
+  echo "| command | wall s | CPU s | pages/s (wall) |"
+  echo "|---|---:|---:|---:|"
+  local cw=() cc=() ew=() ec=()
+  for ((r = 0; r < rounds; r++)); do
+    read -r w c < <(measure "$quern" cat "$file"); cw+=("$w"); cc+=("$c")
+    read -r w c < <(measure "$quern" extract wiki "$file" -o "$work/bound.jsonl"); ew+=("$w"); ec+=("$c")
+  done
+  local mcw mcc mew mec
+  mcw=$(printf '%s\n' "${cw[@]}" | median); mcc=$(printf '%s\n' "${cc[@]}" | median)
+  mew=$(printf '%s\n' "${ew[@]}" | median); mec=$(printf '%s\n' "${ec[@]}" | median)
+  awk -v w="$mcw" -v c="$mcc" -v p="$n" 'BEGIN {printf "| quern cat | %.2f | %.2f | %.0f |\n", w, c, p / w}'
+  awk -v w="$mew" -v c="$mec" -v p="$n" 'BEGIN {printf "| quern extract wiki | %.2f | %.2f | %.0f |\n", w, c, p / w}'
+  awk -v a="$mew" -v b="$mcw" 'BEGIN {printf "extract wiki wall / cat wall: %.2f (1.00 = bzip2-bound)\n", a / b}'
+}
+bound "bzip2, one stream: the excerpt ($pages pages)" "$dump" "$pages"
 bigpages=$((pages * repeat))
-echo
-echo "### multistream bzip2, $repeat x the excerpt ($bigpages pages, $(awk -v b="$(stat -c %s "$big")" 'BEGIN {printf "%.1f", b / 1e6}') MB stored)"
-echo "| command | wall s | CPU s | pages/s (wall) |"
-echo "|---|---:|---:|---:|"
-cw=() cc=() ew=() ec=()
-for ((r = 0; r < rounds; r++)); do
-  read -r w c < <(measure "$quern" cat "$big"); cw+=("$w"); cc+=("$c")
-  read -r w c < <(measure "$quern" extract wiki "$big" -o "$work/big.jsonl"); ew+=("$w"); ec+=("$c")
-done
-for pair in "quern cat:cw:cc" "quern extract wiki:ew:ec"; do
-  IFS=: read -r label wn cn <<< "$pair"
-  declare -n wa=$wn ca=$cn
-  mw=$(printf '%s\n' "${wa[@]}" | median); mc=$(printf '%s\n' "${ca[@]}" | median)
-  awk -v n="$label" -v w="$mw" -v c="$mc" -v p="$bigpages" 'BEGIN {printf "| %s | %.2f | %.2f | %.0f |\n", n, w, c, p / w}'
-done
-mcw=$(printf '%s\n' "${cw[@]}" | median); mew=$(printf '%s\n' "${ew[@]}" | median)
-awk -v a="$mew" -v b="$mcw" 'BEGIN {printf "extract wiki wall / cat wall: %.2f (1.00 = bzip2-bound)\n", a / b}'
+bound "multistream bzip2, $repeat x the excerpt ($bigpages pages, $(awk -v b="$(stat -c %s "$big")" 'BEGIN {printf "%.1f", b / 1e6}') MB stored)" "$big" "$bigpages"
