@@ -1,4 +1,5 @@
 import Foundation
+import QuernTestSupport
 @testable import QuernWiki
 import XCTest
 
@@ -196,6 +197,43 @@ final class WikitextCleanerTests: XCTestCase {
             let cleaned = en.clean(broken)
             XCTAssertLessThan(Date().timeIntervalSince(started), 10, unit)
             XCTAssertFalse(cleaned.contains("{{") || cleaned.contains("[[") || cleaned.contains("<ref"), unit)
+        }
+    }
+}
+
+/// Slices of real wikitext cut at arbitrary bytes (through templates, links, tables, tags and
+/// UTF-8 sequences): the cleaner never traps, and no brackets survive.
+final class WikitextCutTests: XCTestCase {
+    func testArbitraryCutsOfRealPages() throws {
+        var pages: [[UInt8]] = []
+        for dump in [WikiDumpTests.enwiki, WikiDumpTests.jawiki, WikiDumpTests.tables] {
+            let reader = try WikiDumpReader(path: try TestSupport.corpora(dump))
+            var n = 0
+            while n < 40, let page = reader.next() {
+                if !page.text.isEmpty { pages.append(page.text); n += 1 }
+            }
+        }
+        XCTAssertEqual(pages.count, 85)
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        func random(_ n: Int) -> Int {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return Int((state >> 33) % UInt64(max(1, n)))
+        }
+        let cleaner = WikitextCleaner(language: "en")
+        var tables = WikitextOptions()
+        tables.keepTables = true
+        let tableCleaner = WikitextCleaner(options: tables, language: "en")
+        for round in 0..<3000 {
+            let page = pages[random(pages.count)]
+            let a = random(page.count)
+            let b = min(page.count, a + 1 + random(6000))
+            let slice = Array(page[a..<b])
+            for c in [cleaner, tableCleaner] {
+                let text = c.clean(slice)
+                for m in ["{{", "}}", "[[", "]]"] where text.contains(m) {
+                    XCTFail("round \(round): \(m) in \(text.prefix(300))")
+                }
+            }
         }
     }
 }
