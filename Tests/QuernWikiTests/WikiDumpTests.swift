@@ -306,6 +306,46 @@ final class WikiDumpTests: XCTestCase {
         XCTAssertEqual(g.issues.first?.kind, .malformedRecord)
     }
 
+    /// The Pear export cut at 150 arbitrary bytes and with 150 arbitrary bytes changed: the
+    /// reader never traps; a cut before `</page>` gives no page and a truncation error, a cut
+    /// after it gives the page; a damaged copy gives the page or an error, never both silently.
+    func testArbitraryCutsAndFlipsOfAnExport() throws {
+        let xml = [UInt8](try Data(contentsOf: URL(fileURLWithPath: try TestSupport.corpora(Self.pear))))
+        let pageEnd = try XCTUnwrap(String(decoding: xml, as: UTF8.self).range(of: "</page>")).upperBound
+        let pageEndOffset = String(decoding: xml, as: UTF8.self).utf8.distance(
+            from: String(decoding: xml, as: UTF8.self).startIndex, to: pageEnd)
+        var state: UInt64 = 42
+        func random(_ n: Int) -> Int {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return Int((state >> 33) % UInt64(n))
+        }
+        let scratch = try TestSupport.scratchFolder()
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let file = scratch.appendingPathComponent("pear.xml").path
+        for round in 0..<300 {
+            var bytes = xml
+            let cutting = round < 150
+            var cut = bytes.count
+            if cutting {
+                cut = 1 + random(bytes.count - 1)
+                bytes = Array(bytes.prefix(cut))
+            } else {
+                bytes[random(bytes.count)] = UInt8(random(256))
+            }
+            try Data(bytes).write(to: URL(fileURLWithPath: file))
+            let reader = try WikiDumpReader(path: file)
+            var pages = 0
+            while reader.next() != nil { pages += 1 }
+            XCTAssertLessThanOrEqual(pages, 1)
+            if cutting {
+                if cut < pageEndOffset { XCTAssertEqual(pages, 0, "cut at \(cut)"); XCTAssertNotNil(reader.error, "cut at \(cut)") }
+                if cut > pageEndOffset + 20 { XCTAssertEqual(pages, 1, "cut at \(cut): \(String(describing: reader.error))") }
+            } else {
+                XCTAssertTrue(pages == 1 || reader.error != nil, "round \(round)")
+            }
+        }
+    }
+
     /// The same dump as one bzip2 stream, as a multistream file (decoded in parallel), as gzip
     /// and as zstd: the same documents.
     func testEveryCodecGivesTheSameDocuments() throws {
