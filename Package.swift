@@ -12,6 +12,7 @@ let package = Package(
         .library(name: "QuernIO", targets: ["QuernIO"]),
         .library(name: "QuernWeb", targets: ["QuernWeb"]),
         .library(name: "QuernBooks", targets: ["QuernBooks"]),
+        .library(name: "QuernWiki", targets: ["QuernWiki"]),
         .library(name: "QuernTokenizer", targets: ["QuernTokenizer"]),
     ],
     dependencies: [
@@ -51,6 +52,10 @@ let package = Package(
         // EPUB 2/3 (zip via QuernIO, XHTML via libxml2), JSONL book dumps passed through.
         .target(name: "QuernBooks", dependencies: ["QuernIO", "CLibXML2", "CZlib"]),
 
+        // Stage 1: MediaWiki dumps. libxml2's streaming reader over any codec, a byte-level
+        // wikitext-to-prose scanner, language-aware section dropping.
+        .target(name: "QuernWiki", dependencies: ["QuernIO", "CLibXML2"]),
+
         // Stage 3: tokenizers. Training (LLaMA's SentencePiece-BPE recipe, byte-level BPE), exact
         // encoding for SentencePiece .model, HF tokenizer.json and tiktoken rank files.
         .target(name: "QuernTokenizer", dependencies: ["QuernIO"]),
@@ -60,6 +65,7 @@ let package = Package(
             "QuernIO",
             "QuernWeb",
             "QuernBooks",
+            "QuernWiki",
             "QuernTokenizer",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
@@ -70,6 +76,8 @@ let package = Package(
         .testTarget(name: "QuernWebTests", dependencies: ["QuernWeb", "QuernTestSupport"],
                     exclude: ["Charset"]),  // golden fixtures, read from the source tree by path
         .testTarget(name: "QuernBooksTests", dependencies: ["QuernBooks", "QuernTestSupport"]),
+        .testTarget(name: "QuernWikiTests", dependencies: ["QuernWiki", "QuernTestSupport"],
+                    exclude: ["Golden"]),  // WikiExtractor goldens, read from the source tree by path
         .testTarget(name: "QuernTokenizerTests", dependencies: ["QuernTokenizer", "QuernTestSupport"],
                     exclude: ["Golden"]),  // read from the source tree by path, not bundled
         .testTarget(name: "SystemLibraryTests",
