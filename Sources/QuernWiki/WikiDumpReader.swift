@@ -109,8 +109,11 @@ public final class WikiDumpReader {
     private var finished = false
 
     /// Opens `path` with any codec QuernIO reads (multistream bzip2 decoded on `threads` cores).
+    /// Compressed input is decoded on a thread of its own (`PrefetchReader`), so a serial decoder
+    /// — one big bzip2 stream, gzip, zstd — and libxml2 run on two cores side by side.
     public convenience init(path: String, threads: Int = ParallelBzip2Reader.defaultThreads) throws {
-        try self.init(reader: Input.open(path, threads: threads))
+        let input = try Input.open(path, threads: threads)
+        try self.init(reader: input.codec == .plain || threads < 2 ? input : PrefetchReader(input))
     }
 
     public init(reader: ByteReader) throws {
