@@ -128,6 +128,34 @@ final class WikiDumpTests: XCTestCase {
         }
     }
 
+    /// Export schema 0.11 (today's dumps): the namespace and version change, revisions gain
+    /// `<origin>` and the text element `sha1`/`location` attributes. The same page written in 0.10
+    /// and 0.11 gives the same document.
+    func testExportSchema011() throws {
+        let pear = try TestSupport.corpora(Self.pear)
+        let original = try String(contentsOfFile: pear, encoding: .utf8)
+        let rewritten = original
+            .replacingOccurrences(of: "export-0.10", with: "export-0.11")
+            .replacingOccurrences(of: "version=\"0.10\"", with: "version=\"0.11\"")
+            .replacingOccurrences(of: "<parentid>638548865</parentid>",
+                                  with: "<parentid>638548865</parentid>\n      <origin>638548877</origin>")
+            .replacingOccurrences(of: "<text xml:space=\"preserve\" bytes=\"25986\">",
+                                  with: "<text bytes=\"25986\" sha1=\"4xk0y7s2ib8q3o1m9z5w6v2u1t0r8p7\" xml:space=\"preserve\">")
+        XCTAssertNotEqual(rewritten, original)
+        XCTAssertTrue(rewritten.contains("<origin>") && rewritten.contains("export-0.11"))
+        let dir = try TestSupport.scratchFolder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("pear-0.11.xml").path
+        try rewritten.write(toFile: path, atomically: true, encoding: .utf8)
+        let new = try Self.extract([path]).docs
+        let old = try Self.extract([pear]).docs
+        XCTAssertEqual(new.count, 1)
+        XCTAssertEqual(new.first?.text, old.first?.text)
+        XCTAssertEqual(new.first?.title, "Pear")
+        XCTAssertEqual(new.first?.date, old.first?.date)
+        XCTAssertEqual(new.first?.metadata["revision_id"]?.stringValue, "638548877")
+    }
+
     func testSiteInfoLanguageAndURLs() {
         var site = WikiSiteInfo()
         XCTAssertNil(site.language)
