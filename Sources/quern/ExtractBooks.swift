@@ -33,11 +33,7 @@ struct ExtractBooks: ParsableCommand {
     @Argument(help: "Book files.")
     var inputs: [String]
 
-    @Option(name: .shortAndLong, help: "Output JSONL file (.zst, .gz or plain by its name; - for standard output).")
-    var output: String
-
-    @Option(help: "Write the counts (books by kind, boilerplate by generation, encodings, bytes, errors) to this JSON file.")
-    var report: String?
+    @OptionGroup var outputOptions: ExtractionOutput
 
     @Option(help: "Books with less text than this many bytes are not written.")
     var minTextBytes = 1
@@ -45,37 +41,13 @@ struct ExtractBooks: ParsableCommand {
     @Option(name: .shortAndLong, help: "Threads (default: all cores).")
     var threads: Int = Cores.available
 
-    @Option(help: "Errors printed on stderr (all are counted in the report).")
-    var maxIssuesShown = 20
 
     func run() throws {
         var options = BookExtractionOptions()
         options.threads = max(1, threads)
         options.minTextBytes = minTextBytes
-        let file: OutputFile? = output == "-" ? nil : try OutputFile(path: output)
-        let writer: ByteWriter = file ?? StandardOutput()
-        var shown = 0
-        let progress = Progress("extract books", totalBytes: nil)
-        let result: BookExtractionReport
-        do {
-            result = try BookExtraction.run(inputs: inputs, options: options, writer: writer, progress: progress) { error in
-                shown += 1
-                if shown <= maxIssuesShown { StandardError.write("quern: \(error)\n") }
-            }
-            try writer.finish()
-        } catch {
-            file?.discard()
-            throw error
+        try outputOptions.run("extract books") { writer, progress, onIssue in
+            try BookExtraction.run(inputs: inputs, options: options, writer: writer, progress: progress, onError: onIssue)
         }
-        if shown > maxIssuesShown {
-            StandardError.write("quern: \(shown - maxIssuesShown) more errors not shown (see the report)\n")
-        }
-        if let report {
-            var bytes: [UInt8] = []
-            result.json.write(to: &bytes)
-            bytes.append(0x0A)
-            try OutputFile.write(bytes, to: report, codec: .plain)
-        }
-        StandardError.write(result.summary + "\n")
     }
 }

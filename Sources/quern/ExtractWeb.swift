@@ -27,11 +27,7 @@ struct ExtractWeb: ParsableCommand {
     @Argument(help: "WARC/WET/ARC files (- for standard input).")
     var inputs: [String]
 
-    @Option(name: .shortAndLong, help: "Output JSONL file (.zst, .gz or plain by its name; - for standard output).")
-    var output: String
-
-    @Option(help: "Write the counts (records by kind, skips by reason, damage, bytes, throughput) to this JSON file.")
-    var report: String?
+    @OptionGroup var outputOptions: ExtractionOutput
 
     @Flag(help: "Leave table cells out of the text.")
     var noTables = false
@@ -45,8 +41,6 @@ struct ExtractWeb: ParsableCommand {
     @Option(name: .shortAndLong, help: "Extraction threads (default: all cores).")
     var threads: Int = Cores.available
 
-    @Option(help: "Damage reports printed on stderr (all are counted in the report).")
-    var maxIssuesShown = 20
 
     func run() throws {
         var options = WebExtractionOptions()
@@ -54,30 +48,8 @@ struct ExtractWeb: ParsableCommand {
         options.conversionRecords = !noConversionRecords
         options.minTextBytes = minTextBytes
         options.threads = threads
-        let file: OutputFile? = output == "-" ? nil : try OutputFile(path: output)
-        let writer: ByteWriter = file ?? StandardOutput()
-        var shown = 0
-        let progress = Progress("extract web", totalBytes: nil)
-        let result: WebExtractionReport
-        do {
-            result = try WebExtraction.run(inputs: inputs, options: options, writer: writer, progress: progress) { error in
-                shown += 1
-                if shown <= maxIssuesShown { StandardError.write("quern: \(error)\n") }
-            }
-            try writer.finish()
-        } catch {
-            file?.discard()
-            throw error
+        try outputOptions.run("extract web") { writer, progress, onIssue in
+            try WebExtraction.run(inputs: inputs, options: options, writer: writer, progress: progress, onIssue: onIssue)
         }
-        if shown > maxIssuesShown {
-            StandardError.write("quern: \(shown - maxIssuesShown) more damaged records not shown (see the report)\n")
-        }
-        if let report {
-            var bytes: [UInt8] = []
-            result.json.write(to: &bytes)
-            bytes.append(0x0A)
-            try OutputFile.write(bytes, to: report, codec: .plain)
-        }
-        StandardError.write(result.summary + "\n")
     }
 }

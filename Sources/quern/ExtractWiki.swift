@@ -30,11 +30,7 @@ struct ExtractWiki: ParsableCommand {
     @Argument(help: "MediaWiki XML dumps (- for standard input).")
     var dumps: [String]
 
-    @Option(name: .shortAndLong, help: "Output JSONL file (.zst, .gz or plain by its name; - for standard output).")
-    var output: String
-
-    @Option(help: "Write the counts (pages by namespace, redirects, skips, errors, bytes, throughput) to this JSON file.")
-    var report: String?
+    @OptionGroup var outputOptions: ExtractionOutput
 
     @Option(help: "Namespaces to extract, comma-separated, or \"all\" (default 0: articles).")
     var namespaces = "0"
@@ -60,8 +56,6 @@ struct ExtractWiki: ParsableCommand {
     @Option(name: .shortAndLong, help: "Cleaning threads (default: all cores).")
     var threads: Int = Cores.available
 
-    @Option(help: "Damage reports printed on stderr (all are counted in the report).")
-    var maxIssuesShown = 20
 
     func validate() throws {
         if namespaces != "all" && namespaces.split(separator: ",").contains(where: { Int($0.trimmingCharacters(in: " ")) == nil }) {
@@ -80,28 +74,9 @@ struct ExtractWiki: ParsableCommand {
         options.wikitext.extraDroppedSections = dropSection
         options.minTextBytes = minTextBytes
         options.threads = threads
-        let file: OutputFile? = output == "-" ? nil : try OutputFile(path: output)
-        let writer: ByteWriter = file ?? StandardOutput()
-        var shown = 0
-        let progress = Progress("extract wiki", totalBytes: nil)
-        let result: WikiExtractionReport
-        do {
-            result = try WikiExtraction.run(inputs: dumps, options: options, writer: writer, progress: progress) { error in
-                shown += 1
-                if shown <= maxIssuesShown { StandardError.write("quern: \(error)\n") }
-            }
-            try writer.finish()
-        } catch {
-            file?.discard()
-            throw error
+        let result = try outputOptions.run("extract wiki") { writer, progress, onIssue in
+            try WikiExtraction.run(inputs: dumps, options: options, writer: writer, progress: progress, onIssue: onIssue)
         }
-        if let report {
-            var bytes: [UInt8] = []
-            result.json.write(to: &bytes)
-            bytes.append(0x0A)
-            try OutputFile.write(bytes, to: report, codec: .plain)
-        }
-        StandardError.write(result.summary + "\n")
         // Damage inside a dump is reported and counted (its good pages are written); an input
         // that could not be opened at all is a failed run.
         if (result.errors["unreadable file"] ?? 0) > 0 { throw ExitCode(1) }
