@@ -1,0 +1,275 @@
+import Foundation
+import QuernIO
+
+/// `DIR/manifest.json`.
+public struct ShardManifest: Codable, Sendable, Equatable {
+    public struct TokenizerEntry: Codable, Sendable, Equatable {
+        public var path: String
+        public var sha256: String
+        public var vocabularySize: Int
+        public var bosID: Int?
+        public var eosID: Int?
+    }
+    public var fingerprint: String
+    public var tokenizer: TokenizerEntry
+    public var format: String
+    /// numpy's name of the token type: uint16 or uint32.
+    public var dtype: String
+    public var tokenBytes: Int
+    public var llmcMagic: Int
+    public var llmcVersion: Int
+    public var megatronDtypeCode: Int
+    public var shardTokens: Int
+    public var validationFraction: Double
+    public var seed: UInt64
+    public var shuffleWindow: Int
+    public var shards: [ShardEntry]
+    public var sources: [SourceEntry]
+}
+
+public struct ShardEntry: Codable, Sendable, Equatable {
+    public var file: String
+    /// "train" or "val".
+    public var split: String
+    /// "llmc" or "megatron".
+    public var format: String
+    /// Documents that begin in this shard (llm.c shards are cut at exactly `shardTokens`, so a
+    /// document may continue into the next shard, as llm.c's own writers do).
+    public var documents: Int
+    /// Tokens in the shard, BOS/EOS included.
+    public var tokens: Int
+    /// SHA-256 of the whole file (as `sha256sum` prints it).
+    public var sha256: String
+    /// Megatron: the `.idx` beside the `.bin`.
+    public var index: String?
+    public var indexSHA256: String?
+}
+
+public struct SourceEntry: Codable, Sendable, Equatable {
+    public var name: String
+    /// Per input file, `quern count`'s figures (tokens without BOS/EOS).
+    public var files: [FileCounts]
+    public var documents: Int
+    /// Text tokens, no BOS/EOS: equal to `quern count`'s total for these files.
+    public var tokens: Int
+    public var epochs: Double
+    var validation: SourceSpill.Totals
+    var trainBeforeWeighting: SourceSpill.Totals
+    var trainAfterWeighting: SourceSpill.Totals
+
+    public var validationDocuments: Int { validation.documents }
+    public var validationTokensWithSpecials: Int { validation.tokensWithSpecials }
+    public var trainDocumentsBefore: Int { trainBeforeWeighting.documents }
+    public var trainTokensBefore: Int { trainBeforeWeighting.textTokens }
+    public var trainDocumentsAfter: Int { trainAfterWeighting.documents }
+    public var trainTokensAfter: Int { trainAfterWeighting.textTokens }
+    public var trainTokensAfterWithSpecials: Int { trainAfterWeighting.tokensWithSpecials }
+}
+
+/// The shards finished so far, rewritten (atomically) after each one. A rerun keeps those whose
+/// file still has the recorded checksum.
+struct ProgressFile {
+    let path: String
+    let fingerprint: String
+    private(set) var entries: [ShardEntry] = []
+    private(set) var verified: [String: ShardEntry] = [:]
+
+    init(path: String, fingerprint: String) {
+        self.path = path
+        self.fingerprint = fingerprint
+    }
+
+    struct Stored: Codable { var fingerprint: String; var shards: [ShardEntry] }
+
+    mutating func load(verifying folder: String, log: (String) -> Void) {
+        guard let data = FileManager.default.contents(atPath: path),
+              let stored = try? JSONDecoder().decode(Stored.self, from: data), stored.fingerprint == fingerprint else { return }
+        for entry in stored.shards {
+            let fileOK = (try? Sharder.sha256(ofFile: folder + "/" + entry.file)) == entry.sha256
+            let indexOK = entry.index.map { (try? Sharder.sha256(ofFile: folder + "/" + $0)) == entry.indexSHA256 } ?? true
+            if fileOK && indexOK {
+                verified[entry.file] = entry
+                entries.append(entry)
+            }
+        }
+        if !verified.isEmpty { log("quern: keeping \(verified.count) shard(s) finished by an earlier run (checksums match)\n") }
+    }
+
+    mutating func record(_ entry: ShardEntry) throws {
+        entries.removeAll { $0.file == entry.file }
+        entries.append(entry)
+        let data = try JSONEncoder().encode(Stored(fingerprint: fingerprint, shards: entries))
+        try OutputFile.write(Array(data), to: path, codec: .plain)
+    }
+}
+
+/// Where the documents of a split go.
+class ShardSink {
+    var progress: ProgressFile!
+    var log: (String) -> Void = { _ in }
+    var entries: [ShardEntry] = []
+    func append(_ document: SpilledDocument, bos: Int32?, eos: Int32?) throws { fatalError("abstract") }
+    func finish() throws { fatalError("abstract") }
+}
+
+/// Writes a special token at the shard width.
+@inline(__always)
+func specialBytes(_ id: Int32, _ width: TokenWidth) -> [UInt8] {
+    let v = UInt32(bitPattern: id)
+    return width == .uint16 ? [UInt8(truncatingIfNeeded: v), UInt8(truncatingIfNeeded: v >> 8)]
+        : [UInt8(truncatingIfNeeded: v), UInt8(truncatingIfNeeded: v >> 8), UInt8(truncatingIfNeeded: v >> 16), UInt8(truncatingIfNeeded: v >> 24)]
+}
+
+/// llm.c shards `PREFIX_000000.bin`, … of exactly `shardTokens` tokens (the last holds the rest).
+/// The split's total is known from pass 1, so each header is written first and the tokens are
+/// streamed: memory stays at the writer's buffer whatever the shard size.
+final class LLMCSink: ShardSink {
+    let folder: String, prefix: String
+    let totalTokens: Int, shardTokens: Int
+    let width: TokenWidth, vocabularySize: Int
+    private var shardIndex = -1
+    private var file: OutputFile?
+    private var hash = SHA256()
+    /// Tokens still to go into the current shard; the current shard is skipped (already on disk).
+    private var left = 0
+    private var skipping = false
+    private var shardSize = 0
+    private var documents = 0
+    private var written = 0
+
+    init(folder: String, prefix: String, totalTokens: Int, shardTokens: Int, width: TokenWidth, vocabularySize: Int) {
+        self.folder = folder
+        self.prefix = prefix
+        self.totalTokens = totalTokens
+        self.shardTokens = shardTokens
+        self.width = width
+        self.vocabularySize = vocabularySize
+    }
+
+    var name: String { prefix + "_" + String(shardIndex).leftPadZeros(6) + ".bin" }
+
+    private func openNext() throws {
+        shardIndex += 1
+        shardSize = min(shardTokens, totalTokens - written)
+        left = shardSize
+        documents = 0
+        if progress.verified[name] != nil {
+            skipping = true
+            return
+        }
+        skipping = false
+        let header = LLMCHeader.bytes(tokens: shardSize, width: width, vocabularySize: vocabularySize)
+        let f = try OutputFile(path: folder + "/" + name, codec: .plain, threads: 0)
+        try f.write(header)
+        hash = SHA256()
+        hash.update(header)
+        file = f
+    }
+
+    private func closeCurrent() throws {
+        if skipping {
+            entries.append(progress.verified[name]!)
+            return
+        }
+        guard let f = file else { return }
+        try f.finish()
+        file = nil
+        let entry = ShardEntry(file: name, split: prefix, format: "llmc", documents: documents, tokens: shardSize,
+                               sha256: hash.hexDigest(), index: nil, indexSHA256: nil)
+        try progress.record(entry)
+        entries.append(entry)
+    }
+
+    private func write(_ bytes: UnsafeRawBufferPointer, startsDocument: Bool) throws {
+        var rest = bytes
+        var starts = startsDocument
+        while rest.count > 0 || starts {
+            if left == 0 {
+                if shardIndex >= 0 { try closeCurrent() }
+                try openNext()
+            }
+            if starts { documents += 1; starts = false }
+            let n = min(left * width.rawValue, rest.count)
+            if n > 0 {
+                let piece = UnsafeRawBufferPointer(rebasing: rest[..<n])
+                if !skipping {
+                    try file!.write(piece)
+                    hash.update(piece)
+                }
+                left -= n / width.rawValue
+                written += n / width.rawValue
+                rest = UnsafeRawBufferPointer(rebasing: rest[n...])
+            }
+        }
+    }
+
+    override func append(_ document: SpilledDocument, bos: Int32?, eos: Int32?) throws {
+        var starts = true
+        if let bos {
+            try specialBytes(bos, width).withUnsafeBytes { try write($0, startsDocument: true) }
+            starts = false
+        }
+        if document.count > 0 || starts { try write(document.tokens, startsDocument: starts) }
+        if let eos { try specialBytes(eos, width).withUnsafeBytes { try write($0, startsDocument: false) } }
+    }
+
+    override func finish() throws {
+        if shardIndex >= 0 { try closeCurrent() }
+        precondition(written == totalTokens, "planned \(totalTokens) tokens, wrote \(written)")
+    }
+}
+
+/// A Megatron `PREFIX.bin` + `PREFIX.idx` pair, one sequence per document. Holds the sequence
+/// lengths (4 bytes per document) until the index is written, as Megatron's own builder does.
+final class MegatronSink: ShardSink {
+    let folder: String, prefix: String, width: TokenWidth
+    private var file: OutputFile?
+    private var hash = SHA256()
+    private var lengths: [Int32] = []
+    private var tokens = 0
+    private var skipping: Bool?
+
+    init(folder: String, prefix: String, width: TokenWidth) {
+        self.folder = folder
+        self.prefix = prefix
+        self.width = width
+    }
+
+    override func append(_ document: SpilledDocument, bos: Int32?, eos: Int32?) throws {
+        if skipping == nil {
+            skipping = progress.verified[prefix + ".bin"] != nil
+            if skipping == false { file = try OutputFile(path: folder + "/" + prefix + ".bin", codec: .plain, threads: 0) }
+        }
+        let length = document.count + (bos == nil ? 0 : 1) + (eos == nil ? 0 : 1)
+        guard length < Int(Int32.max) else {
+            throw QuernIOError(.invalidArgument, file: prefix + ".bin", message: "a document of \(length) tokens does not fit Megatron's int32 lengths")
+        }
+        lengths.append(Int32(length))
+        tokens += length
+        if skipping == true { return }
+        if let bos { try specialBytes(bos, width).withUnsafeBytes { try file!.write($0); hash.update($0) } }
+        try file!.write(document.tokens)
+        hash.update(document.tokens)
+        if let eos { try specialBytes(eos, width).withUnsafeBytes { try file!.write($0); hash.update($0) } }
+    }
+
+    override func finish() throws {
+        if skipping == true {
+            entries.append(progress.verified[prefix + ".bin"]!)
+            return
+        }
+        guard let file else { return }
+        try file.finish()
+        let index = MegatronIndex.bytes(sequenceLengths: lengths, width: width)
+        try OutputFile.write(index, to: folder + "/" + prefix + ".idx", codec: .plain)
+        let entry = ShardEntry(file: prefix + ".bin", split: prefix, format: "megatron", documents: lengths.count,
+                               tokens: tokens, sha256: hash.hexDigest(), index: prefix + ".idx",
+                               indexSHA256: SHA256.hex(of: index))
+        try progress.record(entry)
+        entries.append(entry)
+    }
+}
+
+extension String {
+    func leftPadZeros(_ n: Int) -> String { count >= n ? self : String(repeating: "0", count: n - count) + self }
+}
