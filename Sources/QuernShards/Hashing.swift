@@ -28,10 +28,9 @@ public struct SHA256 {
             let n = min(64 - blockUsed, left)
             for i in 0..<n { block[blockUsed + i] = p[i] }
             blockUsed += n; p += n; left -= n
-            if blockUsed == 64 {
-                block.withUnsafeBufferPointer { compress($0.baseAddress!) }
-                blockUsed = 0
-            }
+            guard blockUsed == 64 else { return }
+            block.withUnsafeBufferPointer { compress($0.baseAddress!) }
+            blockUsed = 0
         }
         while left >= 64 {
             compress(p)
