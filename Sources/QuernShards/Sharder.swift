@@ -138,8 +138,8 @@ public final class Sharder {
             for sink in sinks { sink.progress = progress; sink.log = log }
             var interleaver = Interleaver(streams: streams, window: options.shuffleWindow,
                                           seed: options.seed ^ split.seedSalt)
-            let bos = options.addBOS ? tokenizer.bosID : nil
-            let eos = options.addEOS ? tokenizer.eosID : nil
+            let bos = options.addBOS ? tokenizer.bosID.map { specialBytes($0, width) } : nil
+            let eos = options.addEOS ? tokenizer.eosID.map { specialBytes($0, width) } : nil
             let meter = Progress("shard \(split.filePrefix)", totalBytes: Int64(tokens), enabled: options.progress)
             var written = 0
             try interleaver.forEach { document in
@@ -215,17 +215,27 @@ public final class Sharder {
     }
 
     static func sha256(ofFile path: String) throws -> String {
+        var hash = SHA256()
+        try forEachBlock(ofFile: path) { hash.update($0) }
+        return hash.hexDigest()
+    }
+
+    static func xxh64(ofFile path: String) throws -> String {
+        var hash = XXH64()
+        try forEachBlock(ofFile: path) { hash.update($0) }
+        return hash.hexDigest()
+    }
+
+    static func forEachBlock(ofFile path: String, _ body: (UnsafeRawBufferPointer) -> Void) throws {
         guard let handle = FileHandle(forReadingAtPath: path) else {
             throw QuernIOError(.invalidArgument, file: path, message: "cannot open")
         }
         defer { try? handle.close() }
-        var hash = SHA256()
         while true {
             let data = handle.readData(ofLength: 1 << 20)
             if data.isEmpty { break }
-            data.withUnsafeBytes { hash.update($0) }
+            data.withUnsafeBytes { body($0) }
         }
-        return hash.hexDigest()
     }
 
     // MARK: - Pass 1
@@ -297,6 +307,7 @@ public final class Sharder {
         case .jsonl:
             try reader.forEachBatch(threads: options.threads, work: { documents in
                 var batch = EncodedBatch()
+                batch.tokens.reserveCapacity(1 << 20)
                 var ids: [TokenID] = []
                 for document in documents {
                     var text = document.text
@@ -307,6 +318,7 @@ public final class Sharder {
         case .text:
             try reader.forEachLineBatch(threads: options.threads, work: { lines in
                 var batch = EncodedBatch()
+                batch.tokens.reserveCapacity(1 << 20)
                 var ids: [TokenID] = []
                 Self.forEachLine(in: lines) { line in
                     guard !line.isEmpty else { return }
@@ -329,17 +341,21 @@ public final class Sharder {
 
     @inline(__always)
     static func appendTokens(_ ids: [TokenID], width: TokenWidth, to out: inout [UInt8]) {
-        switch width {
-        case .uint16:
-            for id in ids {
-                let v = UInt16(truncatingIfNeeded: id)
-                out.append(UInt8(truncatingIfNeeded: v)); out.append(UInt8(truncatingIfNeeded: v >> 8))
-            }
-        case .uint32:
-            for id in ids {
-                let v = UInt32(bitPattern: id)
-                out.append(UInt8(truncatingIfNeeded: v)); out.append(UInt8(truncatingIfNeeded: v >> 8))
-                out.append(UInt8(truncatingIfNeeded: v >> 16)); out.append(UInt8(truncatingIfNeeded: v >> 24))
+        let start = out.count
+        let n = ids.count &* width.rawValue
+        out.append(contentsOf: repeatElement(0, count: n))
+        out.withUnsafeMutableBytes { raw in
+            ids.withUnsafeBufferPointer { ids in
+                switch width {
+                case .uint16:
+                    for (i, id) in ids.enumerated() {
+                        raw.storeBytes(of: UInt16(truncatingIfNeeded: id).littleEndian, toByteOffset: start &+ 2 &* i, as: UInt16.self)
+                    }
+                case .uint32:
+                    for (i, id) in ids.enumerated() {
+                        raw.storeBytes(of: UInt32(bitPattern: id).littleEndian, toByteOffset: start &+ 4 &* i, as: UInt32.self)
+                    }
+                }
             }
         }
     }

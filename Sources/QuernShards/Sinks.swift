@@ -38,11 +38,11 @@ public struct ShardEntry: Codable, Sendable, Equatable {
     public var documents: Int
     /// Tokens in the shard, BOS/EOS included.
     public var tokens: Int
-    /// SHA-256 of the whole file (as `sha256sum` prints it).
-    public var sha256: String
+    /// XXH64 (seed 0) of the whole file, 16 hex digits (as `xxh64sum` prints it).
+    public var xxh64: String
     /// Megatron: the `.idx` beside the `.bin`.
     public var index: String?
-    public var indexSHA256: String?
+    public var indexXXH64: String?
 }
 
 public struct SourceEntry: Codable, Sendable, Equatable {
@@ -85,8 +85,8 @@ struct ProgressFile {
         guard let data = FileManager.default.contents(atPath: path),
               let stored = try? JSONDecoder().decode(Stored.self, from: data), stored.fingerprint == fingerprint else { return }
         for entry in stored.shards {
-            let fileOK = (try? Sharder.sha256(ofFile: folder + "/" + entry.file)) == entry.sha256
-            let indexOK = entry.index.map { (try? Sharder.sha256(ofFile: folder + "/" + $0)) == entry.indexSHA256 } ?? true
+            let fileOK = (try? Sharder.xxh64(ofFile: folder + "/" + entry.file)) == entry.xxh64
+            let indexOK = entry.index.map { (try? Sharder.xxh64(ofFile: folder + "/" + $0)) == entry.indexXXH64 } ?? true
             if fileOK && indexOK {
                 verified[entry.file] = entry
                 entries.append(entry)
@@ -108,7 +108,7 @@ class ShardSink {
     var progress: ProgressFile!
     var log: (String) -> Void = { _ in }
     var entries: [ShardEntry] = []
-    func append(_ document: SpilledDocument, bos: Int32?, eos: Int32?) throws { fatalError("abstract") }
+    func append(_ document: SpilledDocument, bos: [UInt8]?, eos: [UInt8]?) throws { fatalError("abstract") }
     func finish() throws { fatalError("abstract") }
 }
 
@@ -129,7 +129,7 @@ final class LLMCSink: ShardSink {
     let width: TokenWidth, vocabularySize: Int
     private var shardIndex = -1
     private var file: OutputFile?
-    private var hash = SHA256()
+    private var hash = XXH64()
     /// Tokens still to go into the current shard; the current shard is skipped (already on disk).
     private var left = 0
     private var skipping = false
@@ -161,7 +161,7 @@ final class LLMCSink: ShardSink {
         let header = LLMCHeader.bytes(tokens: shardSize, width: width, vocabularySize: vocabularySize)
         let f = try OutputFile(path: folder + "/" + name, codec: .plain, threads: 0)
         try f.write(header)
-        hash = SHA256()
+        hash = XXH64()
         hash.update(header)
         file = f
     }
@@ -175,7 +175,7 @@ final class LLMCSink: ShardSink {
         try f.finish()
         file = nil
         let entry = ShardEntry(file: name, split: prefix, format: "llmc", documents: documents, tokens: shardSize,
-                               sha256: hash.hexDigest(), index: nil, indexSHA256: nil)
+                               xxh64: hash.hexDigest(), index: nil, indexXXH64: nil)
         try progress.record(entry)
         entries.append(entry)
     }
@@ -203,14 +203,14 @@ final class LLMCSink: ShardSink {
         }
     }
 
-    override func append(_ document: SpilledDocument, bos: Int32?, eos: Int32?) throws {
+    override func append(_ document: SpilledDocument, bos: [UInt8]?, eos: [UInt8]?) throws {
         var starts = true
         if let bos {
-            try specialBytes(bos, width).withUnsafeBytes { try write($0, startsDocument: true) }
+            try bos.withUnsafeBytes { try write($0, startsDocument: true) }
             starts = false
         }
         if document.count > 0 || starts { try write(document.tokens, startsDocument: starts) }
-        if let eos { try specialBytes(eos, width).withUnsafeBytes { try write($0, startsDocument: false) } }
+        if let eos { try eos.withUnsafeBytes { try write($0, startsDocument: false) } }
     }
 
     override func finish() throws {
@@ -224,7 +224,7 @@ final class LLMCSink: ShardSink {
 final class MegatronSink: ShardSink {
     let folder: String, prefix: String, width: TokenWidth
     private var file: OutputFile?
-    private var hash = SHA256()
+    private var hash = XXH64()
     private var lengths: [Int32] = []
     private var tokens = 0
     private var skipping: Bool?
@@ -235,7 +235,7 @@ final class MegatronSink: ShardSink {
         self.width = width
     }
 
-    override func append(_ document: SpilledDocument, bos: Int32?, eos: Int32?) throws {
+    override func append(_ document: SpilledDocument, bos: [UInt8]?, eos: [UInt8]?) throws {
         if skipping == nil {
             skipping = progress.verified[prefix + ".bin"] != nil
             if skipping == false { file = try OutputFile(path: folder + "/" + prefix + ".bin", codec: .plain, threads: 0) }
@@ -247,10 +247,10 @@ final class MegatronSink: ShardSink {
         lengths.append(Int32(length))
         tokens += length
         if skipping == true { return }
-        if let bos { try specialBytes(bos, width).withUnsafeBytes { try file!.write($0); hash.update($0) } }
+        if let bos { try bos.withUnsafeBytes { try file!.write($0); hash.update($0) } }
         try file!.write(document.tokens)
         hash.update(document.tokens)
-        if let eos { try specialBytes(eos, width).withUnsafeBytes { try file!.write($0); hash.update($0) } }
+        if let eos { try eos.withUnsafeBytes { try file!.write($0); hash.update($0) } }
     }
 
     override func finish() throws {
@@ -263,8 +263,8 @@ final class MegatronSink: ShardSink {
         let index = MegatronIndex.bytes(sequenceLengths: lengths, width: width)
         try OutputFile.write(index, to: folder + "/" + prefix + ".idx", codec: .plain)
         let entry = ShardEntry(file: prefix + ".bin", split: prefix, format: "megatron", documents: lengths.count,
-                               tokens: tokens, sha256: hash.hexDigest(), index: prefix + ".idx",
-                               indexSHA256: SHA256.hex(of: index))
+                               tokens: tokens, xxh64: hash.hexDigest(), index: prefix + ".idx",
+                               indexXXH64: XXH64.hex(of: index))
         try progress.record(entry)
         entries.append(entry)
     }

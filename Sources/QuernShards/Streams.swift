@@ -17,7 +17,7 @@ final class MappedFile {
             bytes = UnsafeRawBufferPointer(start: nil, count: 0)
             return
         }
-        guard let p = mmap(nil, length, PROT_READ, MAP_SHARED, fd, 0), p != UnsafeMutableRawPointer(bitPattern: -1) else {
+        guard let p = mmap(nil, length, PROT_READ, MAP_SHARED | MAP_POPULATE, fd, 0), p != UnsafeMutableRawPointer(bitPattern: -1) else {
             throw QuernIOError(.system(errno: errno), file: path, message: "cannot map: \(String(cString: strerror(errno)))")
         }
         madvise(p, length, MADV_SEQUENTIAL)

@@ -20,7 +20,7 @@ struct Shard: ParsableCommand {
             sequence per document). both writes both. BOS before and EOS after each document \
             unless --no-bos/--no-eos.
 
-            Validation: a document goes to val when a hash of its text (FNV-1a 64, mixed) is below \
+            Validation: a document goes to val when a 64-bit hash of its text bytes is below \
             F × 2^64: the same text always lands on the same side.
 
             Mixture: --mix NAME=WEIGHT[:EPOCHS], one per source (or none: every source once). \

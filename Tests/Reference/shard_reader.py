@@ -10,9 +10,12 @@
   With --megatron-core, megatron.core.datasets.indexed_dataset.IndexedDataset reads them too.
 
 Prints one line per shard: file, tokens, SHA-256 of the token bytes, first and last tokens (and
-for Megatron the documents). Usage: shard_reader.py DIR [--megatron-core]
+for Megatron the documents); then checks every file's XXH64 against DIR/manifest.json with the
+pure-Python XXH64 below (written from the xxHash specification). Usage:
+shard_reader.py DIR [--megatron-core]
 """
 import hashlib
+import json
 import os
 import struct
 import sys
@@ -22,6 +25,53 @@ import numpy as np
 LLMC = {(20240520, 1): np.uint16, (20240801, 7): np.uint32}
 MEGATRON_DTYPES = {1: np.uint8, 2: np.int8, 3: np.int16, 4: np.int32, 5: np.int64,
                    6: np.float64, 7: np.float32, 8: np.uint16}
+
+
+M64 = (1 << 64) - 1
+P1, P2, P3, P4, P5 = (0x9E3779B185EBCA87, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9,
+                      0x85EBCA77C2B2AE63, 0x27D4EB2F165667C5)
+
+
+def _rotl(x, r):
+    return ((x << r) | (x >> (64 - r))) & M64
+
+
+def _round(acc, lane):
+    return (_rotl((acc + lane * P2) & M64, 31) * P1) & M64
+
+
+def xxh64(data, seed=0):
+    n, i = len(data), 0
+    if n >= 32:
+        v = [(seed + P1 + P2) & M64, (seed + P2) & M64, seed, (seed - P1) & M64]
+        lanes = np.frombuffer(data[: n - n % 32], dtype="<u8").tolist()
+        for j in range(0, len(lanes), 4):
+            v = [_round(v[k], lanes[j + k]) for k in range(4)]
+        i = n - n % 32
+        h = (_rotl(v[0], 1) + _rotl(v[1], 7) + _rotl(v[2], 12) + _rotl(v[3], 18)) & M64
+        for x in v:
+            h = (((h ^ _round(0, x)) * P1) + P4) & M64
+    else:
+        h = (seed + P5) & M64
+    h = (h + n) & M64
+    while i + 8 <= n:
+        h ^= _round(0, int.from_bytes(data[i:i + 8], "little"))
+        h = (_rotl(h, 27) * P1 + P4) & M64
+        i += 8
+    if i + 4 <= n:
+        h ^= (int.from_bytes(data[i:i + 4], "little") * P1) & M64
+        h = (_rotl(h, 23) * P2 + P3) & M64
+        i += 4
+    while i < n:
+        h ^= (data[i] * P5) & M64
+        h = (_rotl(h, 11) * P1) & M64
+        i += 1
+    h ^= h >> 33
+    h = (h * P2) & M64
+    h ^= h >> 29
+    h = (h * P3) & M64
+    h ^= h >> 32
+    return h
 
 
 def read_llmc(path):
@@ -85,6 +135,20 @@ def main():
                 same = len(dataset) == len(sequences) and all(
                     np.array_equal(dataset[i], sequences[i]) for i in range(len(dataset)))
                 print(f"{name[:-4]} megatron-core sequences={len(dataset)} equal={same}")
+    manifest_path = os.path.join(folder, "manifest.json")
+    if os.path.exists(manifest_path):
+        with open(manifest_path) as f:
+            manifest = json.load(f)
+        checked = bad = 0
+        for shard in manifest["shards"]:
+            pairs = [(shard["file"], shard["xxh64"])]
+            if shard.get("index"):
+                pairs.append((shard["index"], shard["indexXXH64"]))
+            for file, expected in pairs:
+                with open(os.path.join(folder, file), "rb") as f:
+                    checked += 1
+                    bad += f"{xxh64(f.read()):016x}" != expected
+        print(f"manifest xxh64 files={checked} mismatches={bad}")
 
 
 if __name__ == "__main__":
