@@ -45,7 +45,22 @@ measure() {  # label input
     "$(echo "$s / $c" | bc -l)" "$counted" "$([ "$counted" = "$sharded" ] && echo equal || echo "DIFFER: shard $sharded")"
 }
 
+# The same text as JSONL documents of 20 lines each, zstd-compressed (made once).
+jsonl="$work/$(basename "$text" .txt).jsonl.zst"
+if [ ! -s "$jsonl" ]; then
+  python3 - "$text" <<'PY' | zstd -q -c > "$jsonl.tmp" && mv "$jsonl.tmp" "$jsonl"
+import json, sys
+lines = open(sys.argv[1], encoding="utf-8", errors="replace").read().split("\n")
+out = sys.stdout
+for i in range(0, len(lines), 20):
+    text = "\n".join(l for l in lines[i:i + 20] if l)
+    if text:
+        out.write(json.dumps({"id": str(i // 20), "text": text, "source": "bench"}) + "\n")
+PY
+fi
+
 echo "$(nproc) cores, $rounds rounds, medians"
 measure "$(basename "$text")" "$text"
+measure "$(basename "$jsonl")" "$jsonl"
 measure "books.jsonl.zst (sample)" "$root/Corpora/sample/books.jsonl.zst"
 rm -rf "$out"

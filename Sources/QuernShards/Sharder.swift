@@ -118,7 +118,7 @@ public final class Sharder {
         log(planTable(spills))
 
         // Pass 2: interleave, shuffle and write.
-        var progress = ProgressFile(path: workFolder + "/progress.json", fingerprint: fingerprint)
+        let progress = ProgressFile(path: workFolder + "/progress.json", fingerprint: fingerprint)
         progress.load(verifying: options.outputDirectory, log: log)
         var shards: [ShardEntry] = []
         for split in [Split.train, .validation] {
@@ -153,7 +153,6 @@ public final class Sharder {
             for sink in sinks {
                 try sink.finish()
                 shards += sink.entries
-                progress = sink.progress
             }
         }
 

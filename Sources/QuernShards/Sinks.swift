@@ -66,9 +66,9 @@ public struct SourceEntry: Codable, Sendable, Equatable {
     public var trainTokensAfterWithSpecials: Int { trainAfterWeighting.tokensWithSpecials }
 }
 
-/// The shards finished so far, rewritten (atomically) after each one. A rerun keeps those whose
+/// The shards finished so far (shared by the sinks of a run), rewritten atomically after each one. A rerun keeps those whose
 /// file still has the recorded checksum.
-struct ProgressFile {
+final class ProgressFile {
     let path: String
     let fingerprint: String
     private(set) var entries: [ShardEntry] = []
@@ -81,7 +81,7 @@ struct ProgressFile {
 
     struct Stored: Codable { var fingerprint: String; var shards: [ShardEntry] }
 
-    mutating func load(verifying folder: String, log: (String) -> Void) {
+    func load(verifying folder: String, log: (String) -> Void) {
         guard let data = FileManager.default.contents(atPath: path),
               let stored = try? JSONDecoder().decode(Stored.self, from: data), stored.fingerprint == fingerprint else { return }
         for entry in stored.shards {
@@ -95,7 +95,7 @@ struct ProgressFile {
         if !verified.isEmpty { log("quern: keeping \(verified.count) shard(s) finished by an earlier run (checksums match)\n") }
     }
 
-    mutating func record(_ entry: ShardEntry) throws {
+    func record(_ entry: ShardEntry) throws {
         entries.removeAll { $0.file == entry.file }
         entries.append(entry)
         let data = try JSONEncoder().encode(Stored(fingerprint: fingerprint, shards: entries))

@@ -63,7 +63,8 @@ final class ShardCLITests: XCTestCase {
 
         let rerun = try CLITests.quern(arguments(folder))
         XCTAssertEqual(rerun.status, 0, rerun.stderr)
-        XCTAssertTrue(rerun.stderr.contains("earlier run"), rerun.stderr)
+        XCTAssertTrue(rerun.stderr.contains("reusing the encoded"), rerun.stderr)
+        XCTAssertTrue(rerun.stderr.contains("keeping"), rerun.stderr)
         let finished = try files(folder)
         XCTAssertEqual(Set(finished.keys), Set(expected.keys))
         for (name, data) in expected { XCTAssertEqual(finished[name], data, name) }
