@@ -112,6 +112,49 @@ class ShardSink {
     func finish() throws { fatalError("abstract") }
 }
 
+/// An output file and its XXH64, fed through a 1 MiB staging buffer: documents arrive in pieces
+/// of a few hundred bytes, and hashing and writing whole blocks costs less than per piece.
+final class HashedWriter {
+    let file: OutputFile
+    private var hash = XXH64()
+    private let staging = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
+    private var used = 0
+
+    init(path: String) throws { file = try OutputFile(path: path, codec: .plain, threads: 0) }
+    deinit { staging.deallocate() }
+
+    @inline(__always)
+    func write(_ bytes: UnsafeRawBufferPointer) throws {
+        if used + bytes.count > staging.count { try flush() }
+        if bytes.count >= staging.count {
+            hash.update(bytes)
+            try file.write(bytes)
+            return
+        }
+        if bytes.count > 0 {
+            UnsafeMutableRawBufferPointer(rebasing: staging[used...]).copyMemory(from: bytes)
+            used += bytes.count
+        }
+    }
+
+    private func flush() throws {
+        guard used > 0 else { return }
+        let block = UnsafeRawBufferPointer(rebasing: staging[..<used])
+        hash.update(block)
+        try file.write(block)
+        used = 0
+    }
+
+    /// Completes the file (renamed into place) and returns its XXH64.
+    func finish() throws -> String {
+        try flush()
+        try file.finish()
+        return hash.hexDigest()
+    }
+
+    func discard() { file.discard() }
+}
+
 /// Writes a special token at the shard width.
 @inline(__always)
 func specialBytes(_ id: Int32, _ width: TokenWidth) -> [UInt8] {
@@ -128,8 +171,7 @@ final class LLMCSink: ShardSink {
     let totalTokens: Int, shardTokens: Int
     let width: TokenWidth, vocabularySize: Int
     private var shardIndex = -1
-    private var file: OutputFile?
-    private var hash = XXH64()
+    private var file: HashedWriter?
     /// Tokens still to go into the current shard; the current shard is skipped (already on disk).
     private var left = 0
     private var skipping = false
@@ -159,10 +201,8 @@ final class LLMCSink: ShardSink {
         }
         skipping = false
         let header = LLMCHeader.bytes(tokens: shardSize, width: width, vocabularySize: vocabularySize)
-        let f = try OutputFile(path: folder + "/" + name, codec: .plain, threads: 0)
-        try f.write(header)
-        hash = XXH64()
-        hash.update(header)
+        let f = try HashedWriter(path: folder + "/" + name)
+        try header.withUnsafeBytes { try f.write($0) }
         file = f
     }
 
@@ -172,10 +212,10 @@ final class LLMCSink: ShardSink {
             return
         }
         guard let f = file else { return }
-        try f.finish()
+        let digest = try f.finish()
         file = nil
         let entry = ShardEntry(file: name, split: prefix, format: "llmc", documents: documents, tokens: shardSize,
-                               xxh64: hash.hexDigest(), index: nil, indexXXH64: nil)
+                               xxh64: digest, index: nil, indexXXH64: nil)
         try progress.record(entry)
         entries.append(entry)
     }
@@ -192,10 +232,7 @@ final class LLMCSink: ShardSink {
             let n = min(left * width.rawValue, rest.count)
             if n > 0 {
                 let piece = UnsafeRawBufferPointer(rebasing: rest[..<n])
-                if !skipping {
-                    try file!.write(piece)
-                    hash.update(piece)
-                }
+                if !skipping { try file!.write(piece) }
                 left -= n / width.rawValue
                 written += n / width.rawValue
                 rest = UnsafeRawBufferPointer(rebasing: rest[n...])
@@ -223,8 +260,7 @@ final class LLMCSink: ShardSink {
 /// lengths (4 bytes per document) until the index is written, as Megatron's own builder does.
 final class MegatronSink: ShardSink {
     let folder: String, prefix: String, width: TokenWidth
-    private var file: OutputFile?
-    private var hash = XXH64()
+    private var file: HashedWriter?
     private var lengths: [Int32] = []
     private var tokens = 0
     private var skipping: Bool?
@@ -238,7 +274,7 @@ final class MegatronSink: ShardSink {
     override func append(_ document: SpilledDocument, bos: [UInt8]?, eos: [UInt8]?) throws {
         if skipping == nil {
             skipping = progress.verified[prefix + ".bin"] != nil
-            if skipping == false { file = try OutputFile(path: folder + "/" + prefix + ".bin", codec: .plain, threads: 0) }
+            if skipping == false { file = try HashedWriter(path: folder + "/" + prefix + ".bin") }
         }
         let length = document.count + (bos == nil ? 0 : 1) + (eos == nil ? 0 : 1)
         guard length < Int(Int32.max) else {
@@ -247,10 +283,9 @@ final class MegatronSink: ShardSink {
         lengths.append(Int32(length))
         tokens += length
         if skipping == true { return }
-        if let bos { try bos.withUnsafeBytes { try file!.write($0); hash.update($0) } }
+        if let bos { try bos.withUnsafeBytes { try file!.write($0) } }
         try file!.write(document.tokens)
-        hash.update(document.tokens)
-        if let eos { try eos.withUnsafeBytes { try file!.write($0); hash.update($0) } }
+        if let eos { try eos.withUnsafeBytes { try file!.write($0) } }
     }
 
     override func finish() throws {
@@ -259,11 +294,11 @@ final class MegatronSink: ShardSink {
             return
         }
         guard let file else { return }
-        try file.finish()
+        let digest = try file.finish()
         let index = MegatronIndex.bytes(sequenceLengths: lengths, width: width)
         try OutputFile.write(index, to: folder + "/" + prefix + ".idx", codec: .plain)
         let entry = ShardEntry(file: prefix + ".bin", split: prefix, format: "megatron", documents: lengths.count,
-                               tokens: tokens, xxh64: hash.hexDigest(), index: prefix + ".idx",
+                               tokens: tokens, xxh64: digest, index: prefix + ".idx",
                                indexXXH64: XXH64.hex(of: index))
         try progress.record(entry)
         entries.append(entry)

@@ -187,18 +187,26 @@ struct Interleaver {
     let window: Int
     var random: SeededGenerator
 
+    /// Token bytes of each source's spill and the token width, looked up once.
+    let bases: [UnsafeRawBufferPointer]
+    let width: Int
+    var totalRemaining: Int
+
     init(streams: [SourceStream], window: Int, seed: UInt64) {
         self.streams = streams
         self.window = window
         random = SeededGenerator(seed: seed)
+        bases = streams.map { $0.spill.tokens.bytes }
+        width = streams.first?.spill.width.rawValue ?? 2
+        totalRemaining = streams.reduce(0) { $0 + $1.remaining }
     }
 
     struct Reference { var source: Int32; var offset: Int; var count: Int }
 
     mutating func nextMerged() -> Reference? {
-        let total = streams.reduce(0) { $0 + $1.remaining }
-        guard total > 0 else { return nil }
-        var pick = Int(random.below(UInt64(total)))
+        guard totalRemaining > 0 else { return nil }
+        var pick = Int(random.below(UInt64(totalRemaining)))
+        totalRemaining -= 1
         for s in streams.indices {
             if pick < streams[s].remaining {
                 guard let (offset, count) = streams[s].next() else { return nil }
@@ -209,11 +217,10 @@ struct Interleaver {
         return nil
     }
 
+    @inline(__always)
     func document(_ r: Reference) -> SpilledDocument {
-        let spill = streams[Int(r.source)].spill
-        let width = spill.width.rawValue
         let bytes = r.count == 0 ? UnsafeRawBufferPointer(start: nil, count: 0)
-            : UnsafeRawBufferPointer(rebasing: spill.tokens.bytes[r.offset..<(r.offset + r.count * width)])
+            : UnsafeRawBufferPointer(rebasing: bases[Int(r.source)][r.offset..<(r.offset &+ r.count &* width)])
         return SpilledDocument(tokens: bytes, count: r.count)
     }
 
