@@ -166,7 +166,13 @@ public final class Sharder {
             megatronDtypeCode: Int(width.megatronCode),
             shardTokens: options.shardTokens, validationFraction: options.validationFraction, seed: options.seed,
             shuffleWindow: options.shuffleWindow,
-            shards: shards, sources: spills.map { $0.manifestEntry() })
+            shards: shards, sources: spills.map { $0.manifestEntry() },
+            totals: .init(documents: spills.reduce(0) { $0 + $1.documents },
+                          tokens: spills.reduce(0) { $0 + $1.textTokens },
+                          trainDocuments: spills.reduce(0) { $0 + $1.planned.documents },
+                          trainTokensWithSpecials: spills.reduce(0) { $0 + $1.planned.tokensWithSpecials },
+                          validationDocuments: spills.reduce(0) { $0 + $1.validation.documents },
+                          validationTokensWithSpecials: spills.reduce(0) { $0 + $1.validation.tokensWithSpecials }))
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         try OutputFile.write(Array(try encoder.encode(manifest)) + [0x0A], to: manifestPath, codec: .plain)

@@ -25,6 +25,18 @@ public struct ShardManifest: Codable, Sendable, Equatable {
     public var shuffleWindow: Int
     public var shards: [ShardEntry]
     public var sources: [SourceEntry]
+    public var totals: Totals
+
+    /// Sums over the sources: `tokens` is what `quern count` reports for all inputs (no BOS/EOS);
+    /// the split figures are what the shards of each format hold, BOS/EOS included.
+    public struct Totals: Codable, Sendable, Equatable {
+        public var documents: Int
+        public var tokens: Int
+        public var trainDocuments: Int
+        public var trainTokensWithSpecials: Int
+        public var validationDocuments: Int
+        public var validationTokensWithSpecials: Int
+    }
 }
 
 public struct ShardEntry: Codable, Sendable, Equatable {
@@ -58,6 +70,7 @@ public struct SourceEntry: Codable, Sendable, Equatable {
     var trainAfterWeighting: SourceSpill.Totals
 
     public var validationDocuments: Int { validation.documents }
+    public var validationTokens: Int { validation.textTokens }
     public var validationTokensWithSpecials: Int { validation.tokensWithSpecials }
     public var trainDocumentsBefore: Int { trainBeforeWeighting.documents }
     public var trainTokensBefore: Int { trainBeforeWeighting.textTokens }
@@ -241,6 +254,8 @@ final class LLMCSink: ShardSink {
     }
 
     override func append(_ document: SpilledDocument, bos: [UInt8]?, eos: [UInt8]?) throws {
+        // Without BOS/EOS an empty document has no tokens, so nothing marks it in this format.
+        guard document.count > 0 || bos != nil || eos != nil else { return }
         var starts = true
         if let bos {
             try bos.withUnsafeBytes { try write($0, startsDocument: true) }

@@ -107,7 +107,9 @@ final class ShardTests: XCTestCase {
             XCTAssertEqual(source.tokens, count.tokens, source.name)
             XCTAssertEqual(source.documents, count.documents, source.name)
             XCTAssertEqual(source.files.first?.bytes, count.bytes)
-            XCTAssertEqual(source.trainTokensBefore + source.files[0].tokens - source.trainTokensBefore, count.tokens)
+            XCTAssertEqual(source.trainTokensBefore + source.validationTokens, count.tokens)
+            XCTAssertEqual(source.trainDocumentsBefore + source.validationDocuments, count.documents)
+            XCTAssertEqual(source.trainTokensAfter, source.trainTokensBefore)  // no --mix: one pass
             XCTAssertGreaterThan(source.validationDocuments, 0)
         }
         // Every document of both sources is in exactly one split, with BOS and EOS.
@@ -115,6 +117,8 @@ final class ShardTests: XCTestCase {
         let documents = manifest.sources.reduce(0) { $0 + $1.documents }
         XCTAssertEqual(written, manifest.sources.reduce(0) { $0 + $1.tokens } + 2 * documents)
         XCTAssertEqual(manifest.sources[0].documents, 32)
+        XCTAssertEqual(manifest.totals.tokens, manifest.sources.reduce(0) { $0 + $1.tokens })
+        XCTAssertEqual(manifest.totals.trainTokensWithSpecials + manifest.totals.validationTokensWithSpecials, written)
     }
 
     /// Decoding the shards gives back the input documents (as a multiset: the order is shuffled).
