@@ -245,6 +245,47 @@ final class ShardTests: XCTestCase {
         XCTAssertEqual(firstKinds.count, 2)
     }
 
+    /// A vocabulary above 65536 ids (Llama 3's tiktoken ranks): uint32 tokens, llm.c's LLaMA-3
+    /// header (magic 20240801, version 7), Megatron dtype int32; the Python reader agrees.
+    func testWideVocabularyWritesUInt32Shards() throws {
+        let path = try TestSupport.corpora("tokenizers/llama-models__llama3_tokenizer.model")
+        let tokenizer = try TokenizerFile.load(path)
+        XCTAssertGreaterThan(tokenizer.vocabularySize, 65536)
+        let folder = scratch.appendingPathComponent("wide").path
+        var options = ShardOptions(outputDirectory: folder)
+        options.format = .both
+        options.validationFraction = 0.2
+        options.progress = false
+        let manifest = try Sharder(sources: [ShardSource(name: "books", paths: [Self.sample])], mixes: [],
+                                   tokenizer: tokenizer, tokenizerPath: path, options: options).run()
+        XCTAssertEqual(manifest.dtype, "uint32")
+        XCTAssertEqual(manifest.megatronDtypeCode, 4)
+        var lines: [String] = []
+        var decoded: [String] = []
+        for entry in manifest.shards where entry.format == "llmc" {
+            let (header, tokens) = try ShardReader.llmcTokens(folder + "/" + entry.file)
+            XCTAssertEqual(header.width, .uint32)
+            let raw = try Data(contentsOf: URL(fileURLWithPath: folder + "/" + entry.file))
+            XCTAssertEqual(raw.prefix(8).withUnsafeBytes { [$0.load(as: Int32.self), $0.load(fromByteOffset: 4, as: Int32.self)] },
+                           [20240801, 7])
+            XCTAssertTrue(tokens.contains { $0 > 65535 })
+            lines.append(Self.describe(entry.file, tokens, width: .uint32))
+        }
+        for entry in manifest.shards where entry.format == "megatron" {
+            let documents = try ShardReader.megatronDocuments(prefix: folder + "/" + entry.split)
+            decoded += documents.map { tokenizer.decodeString(Array($0.dropFirst().dropLast())) }
+            lines.append(Self.describe(entry.file, documents.flatMap { $0 }, width: .uint32)
+                         + " documents=\(documents.count) doc_index_ok=True")
+        }
+        XCTAssertEqual(decoded.sorted(), try JSONLReader(path: Self.sample).readAll().map(\.text).sorted())
+        let probe = try TestSupport.execute("python3", ["-c", "import numpy"])
+        guard probe.status == 0 else { throw XCTSkip("python3 with numpy is not available: the live reader check did not run") }
+        let script = TestSupport.packageRoot.appendingPathComponent("Tests/Reference/shard_reader.py").path
+        let result = try TestSupport.execute("python3", [script, folder])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertEqual(String(decoding: result.stdout, as: UTF8.self), lines.joined(separator: "\n") + "\n" + (try manifestCheck(manifest, folder)))
+    }
+
     // MARK: Python reader, golden
 
     /// What Tests/Reference/shard_reader.py prints, computed here from the shard files.
