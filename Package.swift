@@ -11,6 +11,8 @@ let package = Package(
         .executable(name: "quern", targets: ["quern"]),
         .library(name: "QuernIO", targets: ["QuernIO"]),
         .library(name: "QuernWeb", targets: ["QuernWeb"]),
+        .library(name: "QuernBooks", targets: ["QuernBooks"]),
+        .library(name: "QuernWiki", targets: ["QuernWiki"]),
         .library(name: "QuernTokenizer", targets: ["QuernTokenizer"]),
         .library(name: "QuernShards", targets: ["QuernShards"]),
     ],
@@ -47,6 +49,14 @@ let package = Package(
         // byte-level HTML tokenizer and the main-content extractor.
         .target(name: "QuernWeb", dependencies: ["QuernIO", "CICU", "CZlib", "CBrotli"]),
 
+        // Stage 1: books. Project Gutenberg texts (every header/footer generation), Aozora Bunko,
+        // EPUB 2/3 (zip via QuernIO, XHTML via libxml2), JSONL book dumps passed through.
+        .target(name: "QuernBooks", dependencies: ["QuernIO", "CLibXML2", "CZlib"]),
+
+        // Stage 1: MediaWiki dumps. libxml2's streaming reader over any codec, a byte-level
+        // wikitext-to-prose scanner, language-aware section dropping.
+        .target(name: "QuernWiki", dependencies: ["QuernIO", "CLibXML2"]),
+
         // Stage 3: tokenizers. Training (LLaMA's SentencePiece-BPE recipe, byte-level BPE), exact
         // encoding for SentencePiece .model, HF tokenizer.json and tiktoken rank files.
         .target(name: "QuernTokenizer", dependencies: ["QuernIO"]),
@@ -58,6 +68,8 @@ let package = Package(
         .executableTarget(name: "quern", dependencies: [
             "QuernIO",
             "QuernWeb",
+            "QuernBooks",
+            "QuernWiki",
             "QuernTokenizer",
             "QuernShards",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -68,6 +80,9 @@ let package = Package(
         .testTarget(name: "QuernIOTests", dependencies: ["QuernIO", "QuernTestSupport"]),
         .testTarget(name: "QuernWebTests", dependencies: ["QuernWeb", "QuernTestSupport"],
                     exclude: ["Charset"]),  // golden fixtures, read from the source tree by path
+        .testTarget(name: "QuernBooksTests", dependencies: ["QuernBooks", "QuernTestSupport"]),
+        .testTarget(name: "QuernWikiTests", dependencies: ["QuernWiki", "QuernTestSupport"],
+                    exclude: ["Golden"]),  // WikiExtractor goldens, read from the source tree by path
         .testTarget(name: "QuernTokenizerTests", dependencies: ["QuernTokenizer", "QuernTestSupport"],
                     exclude: ["Golden"]),  // read from the source tree by path, not bundled
         .testTarget(name: "QuernShardsTests", dependencies: ["QuernShards", "QuernTokenizer", "QuernTestSupport"],

@@ -6,7 +6,7 @@ struct ExtractGroup: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "extract",
         abstract: "Extract main text from web content.",
-        subcommands: [ExtractHTML.self, ExtractWeb.self])
+        subcommands: [ExtractHTML.self, ExtractWeb.self, ExtractWiki.self, ExtractBooks.self])
 }
 
 struct ExtractHTML: ParsableCommand {
