@@ -54,7 +54,6 @@ final class SourceSpill {
     var documentCount: Int { docs.bytes.count / 16 }
     var epochs = 1.0
     var seed: UInt64 = 0
-    /// Token offset of each document would cost memory; passes walk the documents in order.
 
     struct Totals: Codable, Sendable, Equatable {
         var documents = 0
