@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "QuernBooks", targets: ["QuernBooks"]),
         .library(name: "QuernWiki", targets: ["QuernWiki"]),
         .library(name: "QuernTokenizer", targets: ["QuernTokenizer"]),
+        .library(name: "QuernShards", targets: ["QuernShards"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -60,6 +61,9 @@ let package = Package(
         // encoding for SentencePiece .model, HF tokenizer.json and tiktoken rank files.
         .target(name: "QuernTokenizer", dependencies: ["QuernIO"]),
 
+        // Stage 4: token shards (llm.c and Megatron formats), mixtures, the train/validation split.
+        .target(name: "QuernShards", dependencies: ["QuernIO", "QuernTokenizer"]),
+
         // The command-line tool: one small struct per subcommand, no logic of its own.
         .executableTarget(name: "quern", dependencies: [
             "QuernIO",
@@ -67,6 +71,7 @@ let package = Package(
             "QuernBooks",
             "QuernWiki",
             "QuernTokenizer",
+            "QuernShards",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -79,6 +84,8 @@ let package = Package(
         .testTarget(name: "QuernWikiTests", dependencies: ["QuernWiki", "QuernTestSupport"],
                     exclude: ["Golden"]),  // WikiExtractor goldens, read from the source tree by path
         .testTarget(name: "QuernTokenizerTests", dependencies: ["QuernTokenizer", "QuernTestSupport"],
+                    exclude: ["Golden"]),  // read from the source tree by path, not bundled
+        .testTarget(name: "QuernShardsTests", dependencies: ["QuernShards", "QuernTokenizer", "QuernTestSupport"],
                     exclude: ["Golden"]),  // read from the source tree by path, not bundled
         .testTarget(name: "SystemLibraryTests",
                     dependencies: ["CZlib", "CBzip2", "CLzma", "CZstd", "CLibXML2", "CBLAS", "CICU"]),

@@ -11,5 +11,5 @@ struct Quern: ParsableCommand {
             Use - for standard input.
             """,
         subcommands: [Cat.self, Stats.self, Count.self, Encode.self, Decode.self, TokenizerGroup.self,
-                      ExtractGroup.self, WarcGroup.self])
+                      ExtractGroup.self, WarcGroup.self, Shard.self])
 }

@@ -1,0 +1,248 @@
+import Foundation
+import QuernIO
+
+/// A read-only memory map of a whole file (empty files map to an empty buffer).
+final class MappedFile {
+    let bytes: UnsafeRawBufferPointer
+    private let length: Int
+    static let populateLimit = 256 << 20
+
+    init(_ path: String) throws {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw QuernIOError(.system(errno: errno), file: path, message: "cannot open: \(String(cString: strerror(errno)))") }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { throw QuernIOError(.system(errno: errno), file: path, message: "cannot stat") }
+        length = Int(info.st_size)
+        if length == 0 {
+            bytes = UnsafeRawBufferPointer(start: nil, count: 0)
+            return
+        }
+        // Small spills are faulted in at once (one fault per page cost 4% of a run); big ones are
+        // paged in as the merge walks them, so resident memory follows the shuffle window.
+        let flags = length <= MappedFile.populateLimit ? MAP_SHARED | MAP_POPULATE : MAP_SHARED
+        guard let p = mmap(nil, length, PROT_READ, flags, fd, 0), p != UnsafeMutableRawPointer(bitPattern: -1) else {
+            throw QuernIOError(.system(errno: errno), file: path, message: "cannot map: \(String(cString: strerror(errno)))")
+        }
+        bytes = UnsafeRawBufferPointer(start: p, count: length)
+    }
+
+    deinit {
+        if length > 0 { munmap(UnsafeMutableRawPointer(mutating: bytes.baseAddress), length) }
+    }
+}
+
+/// Counts of one input file, exactly as `quern count` reports them.
+public struct FileCounts: Codable, Sendable, Equatable {
+    public var path: String
+    public var format: String
+    public var documents = 0
+    public var bytes = 0
+    public var tokens = 0
+    public var malformed = 0
+}
+
+/// The encoded documents of one source (pass 1's spill), mapped, with its split and plan.
+final class SourceSpill {
+    let name: String
+    let files: [FileCounts]
+    let tokens: MappedFile
+    let docs: MappedFile
+    let width: TokenWidth
+    let validationFraction: Double
+    /// Per document: hash and token count (two UInt64 each).
+    var documentCount: Int { docs.bytes.count / 16 }
+    var epochs = 1.0
+    var seed: UInt64 = 0
+
+    struct Totals: Codable, Sendable, Equatable {
+        var documents = 0
+        var textTokens = 0
+        var tokensWithSpecials = 0
+    }
+    var validation = Totals()
+    var train = Totals()
+    var planned = Totals()
+
+    var documents: Int { files.reduce(0) { $0 + $1.documents } }
+    var textTokens: Int { files.reduce(0) { $0 + $1.tokens } }
+    var trainTextTokens: Int { train.textTokens }
+
+    init(name: String, base: String, files: [FileCounts], width: TokenWidth, validationFraction: Double) throws {
+        self.name = name
+        self.files = files
+        self.width = width
+        self.validationFraction = validationFraction
+        tokens = try MappedFile(base + ".tokens")
+        docs = try MappedFile(base + ".docs")
+        guard documentCount == files.reduce(0, { $0 + $1.documents }),
+              tokens.bytes.count == files.reduce(0, { $0 + $1.tokens }) * width.rawValue else {
+            throw QuernIOError(.corrupt, file: base + ".docs", message: "the spill of '\(name)' does not match its counts; remove \(base).counts.json to redo it")
+        }
+        for i in 0..<documentCount {
+            let (hash, count) = document(i)
+            if ValidationSplit.isValidation(hash: hash, fraction: validationFraction) {
+                validation.documents += 1
+                validation.textTokens += count
+            } else {
+                train.documents += 1
+                train.textTokens += count
+            }
+        }
+    }
+
+    @inline(__always) func document(_ i: Int) -> (hash: UInt64, tokens: Int) {
+        (docs.bytes.load(fromByteOffset: 16 * i, as: UInt64.self),
+         Int(docs.bytes.load(fromByteOffset: 16 * i + 8, as: UInt64.self)))
+    }
+
+    func plan(epochs: Double, seed: UInt64, specials: Int) {
+        self.epochs = epochs
+        self.seed = seed
+        planned = Totals()
+        validation.tokensWithSpecials = validation.textTokens + validation.documents * specials
+        train.tokensWithSpecials = train.textTokens + train.documents * specials
+        for pass in 0..<MixturePlanner.passes(epochs) {
+            for i in 0..<documentCount {
+                let (hash, count) = document(i)
+                guard !ValidationSplit.isValidation(hash: hash, fraction: validationFraction),
+                      MixturePlanner.includes(hash: hash, pass: pass, epochs: epochs, seed: seed) else { continue }
+                planned.documents += 1
+                planned.textTokens += count
+            }
+        }
+        planned.tokensWithSpecials = planned.textTokens + planned.documents * specials
+    }
+
+    func manifestEntry() -> SourceEntry {
+        SourceEntry(name: name, files: files, documents: documents, tokens: textTokens, epochs: epochs,
+                    validation: validation, trainBeforeWeighting: train, trainAfterWeighting: planned)
+    }
+}
+
+/// One source's documents of one split, in order: every pass of the training split (filtered
+/// by the epoch rule), or the validation documents once.
+struct SourceStream {
+    let spill: SourceSpill
+    let split: Split
+    let passes: Int
+    let documents: Int
+    let tokensWithSpecials: Int
+    var pass = 0
+    var index = 0
+    var tokenOffset = 0
+    var remaining: Int
+
+    init(spill: SourceSpill, split: Split, seed: UInt64) {
+        self.spill = spill
+        self.split = split
+        switch split {
+        case .train:
+            passes = MixturePlanner.passes(spill.epochs)
+            documents = spill.planned.documents
+            tokensWithSpecials = spill.planned.tokensWithSpecials
+        case .validation:
+            passes = 1
+            documents = spill.validation.documents
+            tokensWithSpecials = spill.validation.tokensWithSpecials
+        }
+        remaining = documents
+    }
+
+    /// The next document's tokens (byte offset into the spill and token count).
+    mutating func next() -> (offset: Int, tokens: Int)? {
+        while pass < passes {
+            while index < spill.documentCount {
+                let (hash, count) = spill.document(index)
+                let offset = tokenOffset
+                index += 1
+                tokenOffset += count * spill.width.rawValue
+                let isValidation = ValidationSplit.isValidation(hash: hash, fraction: spill.validationFraction)
+                let wanted = split == .validation
+                    ? isValidation
+                    : !isValidation && MixturePlanner.includes(hash: hash, pass: pass, epochs: spill.epochs, seed: spill.seed)
+                if wanted {
+                    remaining -= 1
+                    return (offset, count)
+                }
+            }
+            pass += 1
+            index = 0
+            tokenOffset = 0
+        }
+        return nil
+    }
+}
+
+/// A document on its way to the shards: its tokens in the spill.
+public struct SpilledDocument {
+    public let tokens: UnsafeRawBufferPointer
+    public var count: Int
+}
+
+/// The seeded random merge of the sources, then the shuffle window.
+struct Interleaver {
+    var streams: [SourceStream]
+    let window: Int
+    var random: SeededGenerator
+
+    /// Token bytes of each source's spill and the token width, looked up once.
+    let bases: [UnsafeRawBufferPointer]
+    let width: Int
+    var totalRemaining: Int
+
+    init(streams: [SourceStream], window: Int, seed: UInt64) {
+        self.streams = streams
+        self.window = window
+        random = SeededGenerator(seed: seed)
+        bases = streams.map { $0.spill.tokens.bytes }
+        width = streams.first?.spill.width.rawValue ?? 2
+        totalRemaining = streams.reduce(0) { $0 + $1.remaining }
+    }
+
+    struct Reference { var source: Int32; var offset: Int; var count: Int }
+
+    mutating func nextMerged() -> Reference? {
+        guard totalRemaining > 0 else { return nil }
+        var pick = Int(random.below(UInt64(totalRemaining)))
+        totalRemaining -= 1
+        for s in streams.indices {
+            if pick < streams[s].remaining {
+                guard let (offset, count) = streams[s].next() else { return nil }
+                return Reference(source: Int32(s), offset: offset, count: count)
+            }
+            pick -= streams[s].remaining
+        }
+        return nil
+    }
+
+    @inline(__always)
+    func document(_ r: Reference) -> SpilledDocument {
+        let bytes = r.count == 0 ? UnsafeRawBufferPointer(start: nil, count: 0)
+            : UnsafeRawBufferPointer(rebasing: bases[Int(r.source)][r.offset..<(r.offset &+ r.count &* width)])
+        return SpilledDocument(tokens: bytes, count: r.count)
+    }
+
+    /// Every document of the split, in shuffled order.
+    mutating func forEach(_ body: (SpilledDocument) throws -> Void) throws {
+        var buffer: [Reference] = []
+        buffer.reserveCapacity(min(window, streams.reduce(0) { $0 + $1.documents }))
+        while let r = nextMerged() {
+            if buffer.count < window {
+                buffer.append(r)
+                continue
+            }
+            let j = Int(random.below(UInt64(window)))
+            try body(document(buffer[j]))
+            buffer[j] = r
+        }
+        // The rest in a seeded random order (Fisher-Yates).
+        var i = buffer.count
+        while i > 1 {
+            let j = Int(random.below(UInt64(i)))
+            i -= 1
+            buffer.swapAt(i, j)
+        }
+        for r in buffer { try body(document(r)) }
+    }
+}
