@@ -92,7 +92,7 @@ public final class Sharder {
         let manifestPath = options.outputDirectory + "/manifest.json"
 
         if let data = fm.contents(atPath: manifestPath),
-           let old = try? JSONDecoder().decode(ShardManifest.self, from: data), old.fingerprint == fingerprint {
+           let old = try? ShardManifest.decoder.decode(ShardManifest.self, from: data), old.fingerprint == fingerprint {
             log("quern: \(manifestPath) is complete for these inputs and options; nothing to do\n")
             return old
         }
@@ -174,7 +174,9 @@ public final class Sharder {
                           validationDocuments: spills.reduce(0) { $0 + $1.validation.documents },
                           validationTokensWithSpecials: spills.reduce(0) { $0 + $1.validation.tokensWithSpecials }))
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        // snake_case keys, like every other report Quern writes (and Python's conventions).
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         try OutputFile.write(Array(try encoder.encode(manifest)) + [0x0A], to: manifestPath, codec: .plain)
         try? fm.removeItem(atPath: workFolder)
         return manifest

@@ -3,6 +3,13 @@ import QuernIO
 
 /// `DIR/manifest.json`.
 public struct ShardManifest: Codable, Sendable, Equatable {
+    /// Reads `manifest.json` (snake_case keys).
+    public static var decoder: JSONDecoder {
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        return decoder
+    }
+
     public struct TokenizerEntry: Codable, Sendable, Equatable {
         public var path: String
         public var sha256: String

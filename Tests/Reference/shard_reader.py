@@ -143,7 +143,7 @@ def main():
         for shard in manifest["shards"]:
             pairs = [(shard["file"], shard["xxh64"])]
             if shard.get("index"):
-                pairs.append((shard["index"], shard["indexXXH64"]))
+                pairs.append((shard["index"], shard["index_xxh64"]))
             for file, expected in pairs:
                 with open(os.path.join(folder, file), "rb") as f:
                     checked += 1
