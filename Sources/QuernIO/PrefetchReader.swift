@@ -1,4 +1,7 @@
 import Dispatch
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Decodes another reader's chunks on a thread of its own, a few chunks ahead of the consumer.
 ///
@@ -95,8 +98,22 @@ public final class PrefetchReader: ByteReader {
         path = inner.path
         storedSize = inner.storedSize
         shared = Shared(inner: inner, depth: max(2, depth))
-        let shared = self.shared
-        DispatchQueue.global(qos: .userInitiated).async { shared.produce() }
+        // A thread of its own, not one of Dispatch's pool: the producer blocks for the whole
+        // run, and on a pool as wide as the cores that would starve the jobs of a parallel
+        // decoder underneath it (multistream bzip2 decoded on all cores).
+        var thread = pthread_t()
+        let context = Unmanaged.passRetained(shared).toOpaque()
+        let created = pthread_create(&thread, nil, { context in
+            Unmanaged<Shared>.fromOpaque(context!).takeRetainedValue().produce()
+            return nil
+        }, context)
+        if created == 0 {
+            pthread_detach(thread)
+        } else {
+            // No thread to be had: produce on the pool after all, rather than fail.
+            let shared = Unmanaged<Shared>.fromOpaque(context).takeRetainedValue()
+            DispatchQueue.global(qos: .userInitiated).async { shared.produce() }
+        }
     }
 
     public func nextChunk() throws -> UnsafeBufferPointer<UInt8>? {
