@@ -15,6 +15,10 @@ public struct ShardOptions: Sendable {
     public var shuffleWindow = 1 << 20
     public var threads = Cores.available
     public var progress: Bool? = nil
+    /// A source whose encoded tokens (and, separately, per-document records) fit in this many
+    /// bytes stays in memory between the passes instead of going to a spill file; an
+    /// interrupted run then redoes pass 1. 0: always spill to disk.
+    public var memorySpillLimit = 256 << 20
 
     public init(outputDirectory: String) { self.outputDirectory = outputDirectory }
 }
@@ -257,23 +261,83 @@ public final class Sharder {
             return try SourceSpill(name: source.name, base: base, files: files, width: width,
                                    validationFraction: options.validationFraction)
         }
-        let tokensOut = try OutputFile(path: base + ".tokens", codec: .plain, threads: 0)
-        let docsOut = try OutputFile(path: base + ".docs", codec: .plain, threads: 0)
+        let writer = try SpillWriter(base: base, memoryLimit: options.memorySpillLimit)
         var files: [FileCounts] = []
         do {
             for path in source.paths {
-                files.append(try encode(path, tokens: tokensOut, docs: docsOut))
+                files.append(try encode(path, into: writer))
             }
-            try tokensOut.finish()
-            try docsOut.finish()
+            try writer.finish()
         } catch {
-            tokensOut.discard()
-            docsOut.discard()
+            writer.discard()
             throw error
+        }
+        if let (tokens, docs) = writer.memory {
+            return try SourceSpill(name: source.name, base: base, files: files, width: width,
+                                   validationFraction: options.validationFraction, tokens: tokens, docs: docs)
         }
         try OutputFile.write(Array(try JSONEncoder().encode(files)), to: countsPath, codec: .plain)
         return try SourceSpill(name: source.name, base: base, files: files, width: width,
                                validationFraction: options.validationFraction)
+    }
+
+    /// Where pass 1 puts a source: memory while it fits `memoryLimit`, else the spill files
+    /// (what was in memory is written out first, so the files are the same either way).
+    final class SpillWriter {
+        let base: String
+        private var memoryTokens: MemorySpill?
+        private var memoryDocs: MemorySpill?
+        private var tokensOut: OutputFile?
+        private var docsOut: OutputFile?
+
+        init(base: String, memoryLimit: Int) throws {
+            self.base = base
+            if memoryLimit > 0, let t = MemorySpill(capacity: memoryLimit), let d = MemorySpill(capacity: memoryLimit) {
+                memoryTokens = t
+                memoryDocs = d
+            } else {
+                try toFiles()
+            }
+        }
+
+        var memory: (tokens: MemorySpill, docs: MemorySpill)? {
+            guard let t = memoryTokens, let d = memoryDocs else { return nil }
+            return (t, d)
+        }
+
+        func write(tokens: UnsafeRawBufferPointer, docs: UnsafeRawBufferPointer) throws {
+            if let t = memoryTokens, let d = memoryDocs {
+                if tokens.count <= t.capacity &- t.used && docs.count <= d.capacity &- d.used {
+                    _ = t.append(tokens)
+                    _ = d.append(docs)
+                    return
+                }
+                try toFiles()
+            }
+            try tokensOut!.write(tokens)
+            try docsOut!.write(docs)
+        }
+
+        private func toFiles() throws {
+            let t = try OutputFile(path: base + ".tokens", codec: .plain, threads: 0)
+            let d = try OutputFile(path: base + ".docs", codec: .plain, threads: 0)
+            tokensOut = t
+            docsOut = d
+            if let m = memoryTokens { try t.write(m.bytes) }
+            if let m = memoryDocs { try d.write(m.bytes) }
+            memoryTokens = nil
+            memoryDocs = nil
+        }
+
+        func finish() throws {
+            try tokensOut?.finish()
+            try docsOut?.finish()
+        }
+
+        func discard() {
+            tokensOut?.discard()
+            docsOut?.discard()
+        }
     }
 
     struct EncodedBatch: Sendable {
@@ -286,7 +350,7 @@ public final class Sharder {
 
     /// One input file: encoded on all cores, in order, appended to the spills. Counts as `quern
     /// count` does; malformed JSONL lines are skipped and reported like there, damage stops the run.
-    func encode(_ path: String, tokens: OutputFile, docs: OutputFile) throws -> FileCounts {
+    func encode(_ path: String, into spill: SpillWriter) throws -> FileCounts {
         let format = try InputFormat.sniff(path)
         let input = try Input.open(path, threads: options.threads)
         let reader = JSONLReader(input, maxErrorsKept: 20)
@@ -295,8 +359,9 @@ public final class Sharder {
         let meter = Progress("encode \(path)", totalBytes: input.storedSize, enabled: options.progress)
         var counts = FileCounts(path: path, format: format.rawValue)
         let deliver: (EncodedBatch) throws -> Void = { batch in
-            try batch.tokens.withUnsafeBytes { try tokens.write($0) }
-            try batch.docs.withUnsafeBytes { try docs.write($0) }
+            try batch.tokens.withUnsafeBytes { tokens in
+                try batch.docs.withUnsafeBytes { try spill.write(tokens: tokens, docs: $0) }
+            }
             counts.bytes += batch.bytes
             counts.tokens += batch.tokenCount
             meter.update(records: reader.documentsRead, bytesRead: input.storedBytesRead)
