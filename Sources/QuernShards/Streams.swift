@@ -263,6 +263,7 @@ struct Interleaver {
 
     /// Every document of the split, in shuffled order.
     mutating func forEach(_ body: (SpilledDocument) throws -> Void) throws {
+        let gather = Gather(width: width, bases: bases)
         var buffer: [Reference] = []
         buffer.reserveCapacity(min(window, streams.reduce(0) { $0 + $1.documents }))
         while let r = nextMerged() {
@@ -271,7 +272,7 @@ struct Interleaver {
                 continue
             }
             let j = Int(random.below(UInt64(window)))
-            try body(document(buffer[j]))
+            try gather.add(buffer[j], body)
             buffer[j] = r
         }
         // The rest in a seeded random order (Fisher-Yates).
@@ -281,6 +282,111 @@ struct Interleaver {
             i -= 1
             buffer.swapAt(i, j)
         }
-        for r in buffer { try body(document(r)) }
+        for r in buffer { try gather.add(r, body) }
+        try gather.flush(body)
+    }
+}
+
+/// Copies the documents of the output order out of the spills a block at a time, in address
+/// order. The order is a random permutation of the whole spill, so copying each document where
+/// the merge picks it misses the cache and the TLB on nearly every one (5% of a run on 100 MB
+/// of text); a block of 64k references put in address order turns that into one forward sweep,
+/// a few documents per page, that the hardware prefetcher follows. A counting sort on the
+/// position in the spills (in 64k buckets) is enough for that: a comparison sort of the block
+/// cost as much as it saved. The documents land at their output positions in `staging` and are
+/// handed on in output order, so the output does not depend on any of this.
+final class Gather {
+    static let blockDocuments = 1 << 16
+    static let buckets = 1 << 16
+    let width: Int
+    let bases: [UnsafeRawBufferPointer]
+    /// Where each source's spill starts when they are laid end to end, and the shift that maps
+    /// that position to a bucket.
+    let starts: [Int]
+    let shift: Int
+    var block: [Interleaver.Reference] = []
+    var staging = UnsafeMutableRawBufferPointer(start: nil, count: 0)
+    let outputOffsets = UnsafeMutableBufferPointer<Int>.allocate(capacity: blockDocuments)
+    let bucketOf = UnsafeMutableBufferPointer<Int32>.allocate(capacity: blockDocuments)
+    let order = UnsafeMutableBufferPointer<Int32>.allocate(capacity: blockDocuments)
+    let bucketStarts = UnsafeMutableBufferPointer<Int32>.allocate(capacity: buckets + 1)
+
+    init(width: Int, bases: [UnsafeRawBufferPointer]) {
+        self.width = width
+        self.bases = bases
+        var starts: [Int] = []
+        var total = 0
+        for b in bases { starts.append(total); total += b.count }
+        self.starts = starts
+        var shift = 0
+        while (total >> shift) >= Self.buckets { shift += 1 }
+        self.shift = shift
+        block.reserveCapacity(Self.blockDocuments)
+    }
+
+    deinit {
+        staging.deallocate()
+        outputOffsets.deallocate()
+        bucketOf.deallocate()
+        order.deallocate()
+        bucketStarts.deallocate()
+    }
+
+    @inline(__always)
+    func add(_ r: Interleaver.Reference, _ body: (SpilledDocument) throws -> Void) throws {
+        block.append(r)
+        if block.count == Self.blockDocuments { try flush(body) }
+    }
+
+    func flush(_ body: (SpilledDocument) throws -> Void) throws {
+        guard !block.isEmpty else { return }
+        let n = block.count
+        let width = self.width, shift = self.shift
+        let outputOffsets = self.outputOffsets, bucketOf = self.bucketOf, order = self.order
+        let bucketStarts = self.bucketStarts
+        var total = 0
+        bucketStarts.update(repeating: 0)
+        block.withUnsafeBufferPointer { block in
+            starts.withUnsafeBufferPointer { starts in
+                for slot in 0..<n {
+                    let r = block[slot]
+                    outputOffsets[slot] = total
+                    total &+= r.count &* width
+                    let bucket = Int32(truncatingIfNeeded: (starts[Int(r.source)] &+ r.offset) &>> shift)
+                    bucketOf[slot] = bucket
+                    bucketStarts[Int(bucket) &+ 1] &+= 1
+                }
+            }
+        }
+        for b in 0..<Self.buckets { bucketStarts[b &+ 1] &+= bucketStarts[b] }
+        for slot in 0..<n {
+            let b = Int(bucketOf[slot])
+            order[Int(bucketStarts[b])] = Int32(truncatingIfNeeded: slot)
+            bucketStarts[b] &+= 1
+        }
+        if total > staging.count {
+            staging.deallocate()
+            staging = .allocate(byteCount: max(total, 2 * staging.count), alignment: 64)
+        }
+        let out = staging.baseAddress!
+        block.withUnsafeBufferPointer { block in
+            bases.withUnsafeBufferPointer { bases in
+                for k in 0..<n {
+                    let slot = Int(order[k])
+                    let r = block[slot]
+                    let bytes = r.count &* width
+                    if bytes > 0 {
+                        (out + outputOffsets[slot]).copyMemory(from: bases[Int(r.source)].baseAddress! + r.offset, byteCount: bytes)
+                    }
+                }
+            }
+        }
+        for slot in 0..<n {
+            let count = block[slot].count
+            let bytes = count == 0 ? UnsafeRawBufferPointer(start: nil, count: 0)
+                : UnsafeRawBufferPointer(start: out + outputOffsets[slot], count: count &* width)
+            try body(SpilledDocument(tokens: bytes, count: count))
+        }
+        block.removeAll(keepingCapacity: true)
     }
 }
