@@ -140,7 +140,7 @@ public final class Sharder {
                 sinks.append(MegatronSink(folder: options.outputDirectory, prefix: split.filePrefix, width: width))
             }
             for sink in sinks { sink.progress = progress; sink.log = log }
-            var interleaver = Interleaver(streams: streams, window: options.shuffleWindow,
+            let interleaver = Interleaver(streams: streams, window: options.shuffleWindow,
                                           seed: options.seed ^ split.seedSalt)
             let bos = options.addBOS ? tokenizer.bosID.map { specialBytes($0, width) } : nil
             let eos = options.addEOS ? tokenizer.eosID.map { specialBytes($0, width) } : nil

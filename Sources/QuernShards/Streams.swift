@@ -261,9 +261,16 @@ struct Interleaver {
         return SpilledDocument(tokens: bytes, count: r.count)
     }
 
-    /// Every document of the split, in shuffled order.
-    mutating func forEach(_ body: (SpilledDocument) throws -> Void) throws {
-        let gather = Gather(width: width, bases: bases)
+    /// The references of the split, in shuffled order, a block at a time.
+    mutating func forEachBlock(of size: Int, _ body: ([Reference]) -> Bool) {
+        var block: [Reference] = []
+        block.reserveCapacity(size)
+        func add(_ r: Reference) -> Bool {
+            block.append(r)
+            guard block.count == size else { return true }
+            defer { block.removeAll(keepingCapacity: true) }
+            return body(block)
+        }
         var buffer: [Reference] = []
         buffer.reserveCapacity(min(window, streams.reduce(0) { $0 + $1.documents }))
         while let r = nextMerged() {
@@ -272,7 +279,7 @@ struct Interleaver {
                 continue
             }
             let j = Int(random.below(UInt64(window)))
-            try gather.add(buffer[j], body)
+            guard add(buffer[j]) else { return }
             buffer[j] = r
         }
         // The rest in a seeded random order (Fisher-Yates).
@@ -282,8 +289,117 @@ struct Interleaver {
             i -= 1
             buffer.swapAt(i, j)
         }
-        for r in buffer { try gather.add(r, body) }
-        try gather.flush(body)
+        for r in buffer { guard add(r) else { return } }
+        if !block.isEmpty { _ = body(block) }
+    }
+
+    /// Every document of the split, in shuffled order. Pass 2 runs on two threads: a helper
+    /// draws the order and gathers each block of documents (see `Gather`) while the caller's
+    /// thread hands the previous block to the sinks (copy, XXH64, write), so the second core,
+    /// idle after pass 1, takes part.
+    func forEach(_ body: (SpilledDocument) throws -> Void) throws {
+        let pipe = GatherPipeline(interleaver: self)
+        let helper = Thread { pipe.produce() }
+        helper.stackSize = 1 << 20
+        helper.start()
+        var failure: Error?
+        while let block = pipe.next() {
+            if failure == nil {
+                do { try block.forEach(body) } catch { failure = error; pipe.cancel() }
+            }
+            pipe.recycle(block)
+        }
+        pipe.waitUntilDone()
+        if let failure { throw failure }
+    }
+}
+
+/// Two gathered blocks in flight between the helper thread (producer) and the sinks.
+final class GatherPipeline: @unchecked Sendable {
+    private var interleaver: Interleaver
+    private let gather: Gather
+    private let lock = NSCondition()
+    private var free: [GatheredBlock]
+    private var ready: [GatheredBlock] = []
+    private var finished = false
+    private var cancelled = false
+    private let done = DispatchSemaphore(value: 0)
+
+    init(interleaver: Interleaver) {
+        self.interleaver = interleaver
+        gather = Gather(width: interleaver.width, bases: interleaver.bases)
+        free = [GatheredBlock(), GatheredBlock()]
+    }
+
+    func produce() {
+        interleaver.forEachBlock(of: Gather.blockDocuments) { references in
+            lock.lock()
+            while free.isEmpty && !cancelled { lock.wait() }
+            if cancelled { lock.unlock(); return false }
+            let block = free.removeLast()
+            lock.unlock()
+            gather.fill(block, with: references)
+            lock.lock()
+            ready.append(block)
+            lock.broadcast()
+            lock.unlock()
+            return true
+        }
+        lock.lock()
+        finished = true
+        lock.broadcast()
+        lock.unlock()
+        done.signal()
+    }
+
+    /// The next gathered block in output order, nil after the last.
+    func next() -> GatheredBlock? {
+        lock.lock()
+        defer { lock.unlock() }
+        while ready.isEmpty && !finished { lock.wait() }
+        return ready.isEmpty ? nil : ready.removeFirst()
+    }
+
+    func recycle(_ block: GatheredBlock) {
+        lock.lock()
+        free.append(block)
+        lock.broadcast()
+        lock.unlock()
+    }
+
+    func cancel() {
+        lock.lock()
+        cancelled = true
+        lock.broadcast()
+        lock.unlock()
+    }
+
+    func waitUntilDone() { done.wait() }
+}
+
+/// One block of documents, copied out of the spills, laid out in output order.
+final class GatheredBlock {
+    var staging = UnsafeMutableRawBufferPointer(start: nil, count: 0)
+    /// Where each document starts in `staging`, and where the last ends.
+    var offsets: [Int] = []
+    var counts: [Int] = []
+
+    deinit { staging.deallocate() }
+
+    func forEach(_ body: (SpilledDocument) throws -> Void) throws {
+        let out = staging.baseAddress
+        // Local copies: indexing a class's arrays in the loop costs an exclusivity check each.
+        let counts = self.counts, offsets = self.offsets
+        try counts.withUnsafeBufferPointer { counts in
+            try offsets.withUnsafeBufferPointer { offsets in
+                for slot in 0..<counts.count {
+                    let count = counts[slot]
+                    let bytes = count == 0 ? UnsafeRawBufferPointer(start: nil, count: 0)
+                        : UnsafeRawBufferPointer(start: out! + offsets[slot], count: offsets[slot &+ 1] &- offsets[slot])
+                    try body(SpilledDocument(tokens: bytes, count: count))
+                }
+            }
+        }
     }
 }
 
@@ -304,9 +420,6 @@ final class Gather {
     /// that position to a bucket.
     let starts: [Int]
     let shift: Int
-    var block: [Interleaver.Reference] = []
-    var staging = UnsafeMutableRawBufferPointer(start: nil, count: 0)
-    let outputOffsets = UnsafeMutableBufferPointer<Int>.allocate(capacity: blockDocuments)
     let bucketOf = UnsafeMutableBufferPointer<Int32>.allocate(capacity: blockDocuments)
     let order = UnsafeMutableBufferPointer<Int32>.allocate(capacity: blockDocuments)
     let bucketStarts = UnsafeMutableBufferPointer<Int32>.allocate(capacity: buckets + 1)
@@ -321,36 +434,32 @@ final class Gather {
         var shift = 0
         while (total >> shift) >= Self.buckets { shift += 1 }
         self.shift = shift
-        block.reserveCapacity(Self.blockDocuments)
     }
 
     deinit {
-        staging.deallocate()
-        outputOffsets.deallocate()
         bucketOf.deallocate()
         order.deallocate()
         bucketStarts.deallocate()
     }
 
-    @inline(__always)
-    func add(_ r: Interleaver.Reference, _ body: (SpilledDocument) throws -> Void) throws {
-        block.append(r)
-        if block.count == Self.blockDocuments { try flush(body) }
-    }
-
-    func flush(_ body: (SpilledDocument) throws -> Void) throws {
-        guard !block.isEmpty else { return }
+    func fill(_ out: GatheredBlock, with block: [Interleaver.Reference]) {
         let n = block.count
+        precondition(n <= Self.blockDocuments)
         let width = self.width, shift = self.shift
-        let outputOffsets = self.outputOffsets, bucketOf = self.bucketOf, order = self.order
-        let bucketStarts = self.bucketStarts
+        let bucketOf = self.bucketOf, order = self.order, bucketStarts = self.bucketStarts
+        var offsets = out.offsets, counts = out.counts
+        out.offsets = []
+        out.counts = []
+        offsets.removeAll(keepingCapacity: true)
+        counts.removeAll(keepingCapacity: true)
         var total = 0
         bucketStarts.update(repeating: 0)
         block.withUnsafeBufferPointer { block in
             starts.withUnsafeBufferPointer { starts in
                 for slot in 0..<n {
                     let r = block[slot]
-                    outputOffsets[slot] = total
+                    offsets.append(total)
+                    counts.append(r.count)
                     total &+= r.count &* width
                     let bucket = Int32(truncatingIfNeeded: (starts[Int(r.source)] &+ r.offset) &>> shift)
                     bucketOf[slot] = bucket
@@ -358,35 +467,33 @@ final class Gather {
                 }
             }
         }
+        offsets.append(total)
+        out.offsets = offsets
+        out.counts = counts
         for b in 0..<Self.buckets { bucketStarts[b &+ 1] &+= bucketStarts[b] }
         for slot in 0..<n {
             let b = Int(bucketOf[slot])
             order[Int(bucketStarts[b])] = Int32(truncatingIfNeeded: slot)
             bucketStarts[b] &+= 1
         }
-        if total > staging.count {
-            staging.deallocate()
-            staging = .allocate(byteCount: max(total, 2 * staging.count), alignment: 64)
+        if total > out.staging.count {
+            out.staging.deallocate()
+            out.staging = .allocate(byteCount: max(total, 2 * out.staging.count), alignment: 64)
         }
-        let out = staging.baseAddress!
+        guard let staging = out.staging.baseAddress else { return }
         block.withUnsafeBufferPointer { block in
             bases.withUnsafeBufferPointer { bases in
-                for k in 0..<n {
-                    let slot = Int(order[k])
-                    let r = block[slot]
-                    let bytes = r.count &* width
-                    if bytes > 0 {
-                        (out + outputOffsets[slot]).copyMemory(from: bases[Int(r.source)].baseAddress! + r.offset, byteCount: bytes)
+                offsets.withUnsafeBufferPointer { offsets in
+                    for k in 0..<n {
+                        let slot = Int(order[k])
+                        let r = block[slot]
+                        let bytes = r.count &* width
+                        if bytes > 0 {
+                            (staging + offsets[slot]).copyMemory(from: bases[Int(r.source)].baseAddress! + r.offset, byteCount: bytes)
+                        }
                     }
                 }
             }
         }
-        for slot in 0..<n {
-            let count = block[slot].count
-            let bytes = count == 0 ? UnsafeRawBufferPointer(start: nil, count: 0)
-                : UnsafeRawBufferPointer(start: out + outputOffsets[slot], count: count &* width)
-            try body(SpilledDocument(tokens: bytes, count: count))
-        }
-        block.removeAll(keepingCapacity: true)
     }
 }
