@@ -15,6 +15,10 @@ public struct ShardOptions: Sendable {
     public var shuffleWindow = 1 << 20
     public var threads = Cores.available
     public var progress: Bool? = nil
+    /// A source whose encoded tokens (and, separately, per-document records) fit in this many
+    /// bytes stays in memory between the passes instead of going to a spill file; an
+    /// interrupted run then redoes pass 1. 0: always spill to disk.
+    public var memorySpillLimit = 256 << 20
 
     public init(outputDirectory: String) { self.outputDirectory = outputDirectory }
 }
@@ -136,7 +140,7 @@ public final class Sharder {
                 sinks.append(MegatronSink(folder: options.outputDirectory, prefix: split.filePrefix, width: width))
             }
             for sink in sinks { sink.progress = progress; sink.log = log }
-            var interleaver = Interleaver(streams: streams, window: options.shuffleWindow,
+            let interleaver = Interleaver(streams: streams, window: options.shuffleWindow,
                                           seed: options.seed ^ split.seedSalt)
             let bos = options.addBOS ? tokenizer.bosID.map { specialBytes($0, width) } : nil
             let eos = options.addEOS ? tokenizer.eosID.map { specialBytes($0, width) } : nil
@@ -257,23 +261,83 @@ public final class Sharder {
             return try SourceSpill(name: source.name, base: base, files: files, width: width,
                                    validationFraction: options.validationFraction)
         }
-        let tokensOut = try OutputFile(path: base + ".tokens", codec: .plain, threads: 0)
-        let docsOut = try OutputFile(path: base + ".docs", codec: .plain, threads: 0)
+        let writer = try SpillWriter(base: base, memoryLimit: options.memorySpillLimit)
         var files: [FileCounts] = []
         do {
             for path in source.paths {
-                files.append(try encode(path, tokens: tokensOut, docs: docsOut))
+                files.append(try encode(path, into: writer))
             }
-            try tokensOut.finish()
-            try docsOut.finish()
+            try writer.finish()
         } catch {
-            tokensOut.discard()
-            docsOut.discard()
+            writer.discard()
             throw error
+        }
+        if let (tokens, docs) = writer.memory {
+            return try SourceSpill(name: source.name, base: base, files: files, width: width,
+                                   validationFraction: options.validationFraction, tokens: tokens, docs: docs)
         }
         try OutputFile.write(Array(try JSONEncoder().encode(files)), to: countsPath, codec: .plain)
         return try SourceSpill(name: source.name, base: base, files: files, width: width,
                                validationFraction: options.validationFraction)
+    }
+
+    /// Where pass 1 puts a source: memory while it fits `memoryLimit`, else the spill files
+    /// (what was in memory is written out first, so the files are the same either way).
+    final class SpillWriter {
+        let base: String
+        private var memoryTokens: MemorySpill?
+        private var memoryDocs: MemorySpill?
+        private var tokensOut: OutputFile?
+        private var docsOut: OutputFile?
+
+        init(base: String, memoryLimit: Int) throws {
+            self.base = base
+            if memoryLimit > 0, let t = MemorySpill(capacity: memoryLimit), let d = MemorySpill(capacity: memoryLimit) {
+                memoryTokens = t
+                memoryDocs = d
+            } else {
+                try toFiles()
+            }
+        }
+
+        var memory: (tokens: MemorySpill, docs: MemorySpill)? {
+            guard let t = memoryTokens, let d = memoryDocs else { return nil }
+            return (t, d)
+        }
+
+        func write(tokens: UnsafeRawBufferPointer, docs: UnsafeRawBufferPointer) throws {
+            if let t = memoryTokens, let d = memoryDocs {
+                if tokens.count <= t.capacity &- t.used && docs.count <= d.capacity &- d.used {
+                    _ = t.append(tokens)
+                    _ = d.append(docs)
+                    return
+                }
+                try toFiles()
+            }
+            try tokensOut!.write(tokens)
+            try docsOut!.write(docs)
+        }
+
+        private func toFiles() throws {
+            let t = try OutputFile(path: base + ".tokens", codec: .plain, threads: 0)
+            let d = try OutputFile(path: base + ".docs", codec: .plain, threads: 0)
+            tokensOut = t
+            docsOut = d
+            if let m = memoryTokens { try t.write(m.bytes) }
+            if let m = memoryDocs { try d.write(m.bytes) }
+            memoryTokens = nil
+            memoryDocs = nil
+        }
+
+        func finish() throws {
+            try tokensOut?.finish()
+            try docsOut?.finish()
+        }
+
+        func discard() {
+            tokensOut?.discard()
+            docsOut?.discard()
+        }
     }
 
     struct EncodedBatch: Sendable {
@@ -286,7 +350,7 @@ public final class Sharder {
 
     /// One input file: encoded on all cores, in order, appended to the spills. Counts as `quern
     /// count` does; malformed JSONL lines are skipped and reported like there, damage stops the run.
-    func encode(_ path: String, tokens: OutputFile, docs: OutputFile) throws -> FileCounts {
+    func encode(_ path: String, into spill: SpillWriter) throws -> FileCounts {
         let format = try InputFormat.sniff(path)
         let input = try Input.open(path, threads: options.threads)
         let reader = JSONLReader(input, maxErrorsKept: 20)
@@ -295,42 +359,52 @@ public final class Sharder {
         let meter = Progress("encode \(path)", totalBytes: input.storedSize, enabled: options.progress)
         var counts = FileCounts(path: path, format: format.rawValue)
         let deliver: (EncodedBatch) throws -> Void = { batch in
-            try batch.tokens.withUnsafeBytes { try tokens.write($0) }
-            try batch.docs.withUnsafeBytes { try docs.write($0) }
+            try batch.tokens.withUnsafeBytes { tokens in
+                try batch.docs.withUnsafeBytes { try spill.write(tokens: tokens, docs: $0) }
+            }
             counts.bytes += batch.bytes
             counts.tokens += batch.tokenCount
             meter.update(records: reader.documentsRead, bytesRead: input.storedBytesRead)
         }
+        // A batch's ids accumulate in one array (encode appends) and are narrowed to the shard
+        // width once at the end: per document that leaves the encoding, a hash and two appends
+        // (clearing and converting per document cost 2% of a run on one-line documents).
+        // The text hash only decides the validation split and fractional epochs; without either
+        // (no --val-fraction, no --mix: every source once) it is never read, so 0 is spilled.
+        let hashes = options.validationFraction > 0 || !mixes.isEmpty
         @Sendable func add(_ text: UnsafeBufferPointer<UInt8>, _ ids: inout [TokenID], _ batch: inout EncodedBatch) {
-            ids.removeAll(keepingCapacity: true)
+            let before = ids.count
             tokenizer.encode(text, into: &ids)
+            let n = ids.count &- before
             batch.bytes &+= text.count
-            batch.tokenCount &+= ids.count
-            batch.docs.append(DocumentHash.of(text))
-            batch.docs.append(UInt64(ids.count))
-            Self.appendTokens(ids, width: width, to: &batch.tokens)
+            batch.tokenCount &+= n
+            batch.docs.append(hashes ? DocumentHash.of(text) : 0)
+            batch.docs.append(UInt64(n))
         }
         switch format {
         case .jsonl:
             try reader.forEachBatch(threads: options.threads, work: { documents in
                 var batch = EncodedBatch()
-                batch.tokens.reserveCapacity(1 << 20)
                 var ids: [TokenID] = []
+                ids.reserveCapacity(1 << 18)
+                batch.docs.reserveCapacity(2 * documents.count)
                 for document in documents {
                     var text = document.text
                     text.withUTF8 { add($0, &ids, &batch) }
                 }
+                batch.tokens = Self.tokenBytes(ids, width: width)
                 return batch
             }, deliver: deliver)
         case .text:
             try reader.forEachLineBatch(threads: options.threads, work: { lines in
                 var batch = EncodedBatch()
-                batch.tokens.reserveCapacity(1 << 20)
                 var ids: [TokenID] = []
+                ids.reserveCapacity(lines.count / 2)
                 Self.forEachLine(in: lines) { line in
                     guard !line.isEmpty else { return }
                     add(line, &ids, &batch)
                 }
+                batch.tokens = Self.tokenBytes(ids, width: width)
                 return batch
             }, deliver: deliver)
         }
@@ -346,24 +420,24 @@ public final class Sharder {
         LineSplitting.forEachLine(in: batch, body)
     }
 
-    @inline(__always)
-    static func appendTokens(_ ids: [TokenID], width: TokenWidth, to out: inout [UInt8]) {
-        let start = out.count
+    /// Token ids at the shard width, little-endian.
+    static func tokenBytes(_ ids: [TokenID], width: TokenWidth) -> [UInt8] {
         let n = ids.count &* width.rawValue
-        out.append(contentsOf: repeatElement(0, count: n))
-        out.withUnsafeMutableBytes { raw in
+        return [UInt8](unsafeUninitializedCapacity: n) { raw, initialized in
             ids.withUnsafeBufferPointer { ids in
+                let out = UnsafeMutableRawPointer(raw.baseAddress)
                 switch width {
                 case .uint16:
-                    for (i, id) in ids.enumerated() {
-                        raw.storeBytes(of: UInt16(truncatingIfNeeded: id).littleEndian, toByteOffset: start &+ 2 &* i, as: UInt16.self)
+                    for i in 0..<ids.count {
+                        out!.storeBytes(of: UInt16(truncatingIfNeeded: ids[i]).littleEndian, toByteOffset: i &* 2, as: UInt16.self)
                     }
                 case .uint32:
-                    for (i, id) in ids.enumerated() {
-                        raw.storeBytes(of: UInt32(bitPattern: id).littleEndian, toByteOffset: start &+ 4 &* i, as: UInt32.self)
+                    for i in 0..<ids.count {
+                        out!.storeBytes(of: UInt32(bitPattern: ids[i]).littleEndian, toByteOffset: i &* 4, as: UInt32.self)
                     }
                 }
             }
+            initialized = n
         }
     }
 

@@ -63,7 +63,8 @@ final class ShardCLITests: XCTestCase {
 
         let rerun = try CLITests.quern(arguments(folder))
         XCTAssertEqual(rerun.status, 0, rerun.stderr)
-        XCTAssertTrue(rerun.stderr.contains("reusing the encoded"), rerun.stderr)
+        // The sample is small, so pass 1 kept it in memory and the rerun encodes it again.
+        XCTAssertFalse(rerun.stderr.contains("reusing the encoded"), rerun.stderr)
         XCTAssertTrue(rerun.stderr.contains("keeping"), rerun.stderr)
         let finished = try files(folder)
         XCTAssertEqual(Set(finished.keys), Set(expected.keys))

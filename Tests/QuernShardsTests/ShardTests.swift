@@ -316,6 +316,27 @@ final class ShardTests: XCTestCase {
         return "manifest xxh64 files=\(checked) mismatches=\(bad)\n"
     }
 
+    /// Pass 1 kept in memory, spilled to disk from the start, or moved to disk when the memory
+    /// limit is outgrown: the same files.
+    func testMemoryAndDiskSpillsWriteTheSameShards() throws {
+        var outputs: [[String: Data]] = []
+        for limit in [256 << 20, 0, 40_000] {
+            let folder = scratch.appendingPathComponent("spill-\(limit)").path
+            _ = try shard([ShardSource(name: "books", paths: [Self.sample])], folder: folder) {
+                $0.format = .both; $0.shardTokens = 20_000; $0.validationFraction = 0.1; $0.seed = 7
+                $0.shuffleWindow = 64; $0.memorySpillLimit = limit
+            }
+            var files: [String: Data] = [:]
+            for name in try FileManager.default.contentsOfDirectory(atPath: folder) {
+                files[name] = try Data(contentsOf: URL(fileURLWithPath: folder + "/" + name))
+            }
+            outputs.append(files)
+        }
+        XCTAssertGreaterThan(outputs[0].count, 4)
+        XCTAssertEqual(outputs[0], outputs[1])
+        XCTAssertEqual(outputs[0], outputs[2])
+    }
+
     func testShardsMatchTheGoldenAndThePythonReader() throws {
         let folder = scratch.appendingPathComponent("golden").path
         let manifest = try shard([ShardSource(name: "books", paths: [Self.sample])], folder: folder) {
