@@ -150,6 +150,12 @@ enum TrainerInput {
         for path in files {
             let reader = try Input.open(path, threads: threads)
             var lines = 0
+            // Sampling mode, JSONL or text alike: a batch of filtered sentences into the reservoir.
+            func deliverSample(_ batch: TrainerSentenceBatch) {
+                sample(batch, into: &reservoir!, counts: &counts)
+                lines += batch.counts.lines
+                progress.update(records: lines, bytesRead: bytesBefore + reader.storedBytesRead)
+            }
             if try isJSONL(path, format: options.inputFormat) {
                 let jsonl = JSONLReader(reader, maxErrorsKept: 1)
                 if reservoir != nil {
@@ -160,11 +166,7 @@ enum TrainerInput {
                             text.withUTF8 { filter(lines: $0, maxSentenceLength: maxSentenceLength, into: &batch) }
                         }
                         return batch
-                    }, deliver: { batch in
-                        sample(batch, into: &reservoir!, counts: &counts)
-                        lines += batch.counts.lines
-                        progress.update(records: lines, bytesRead: bytesBefore + reader.storedBytesRead)
-                    })
+                    }, deliver: deliverSample)
                 } else {
                     try jsonl.forEachBatch(threads: threads, work: { documents in
                         pool.withCounter { counter in
@@ -189,11 +191,7 @@ enum TrainerInput {
                         var batch = TrainerSentenceBatch()
                         filter(lines: bytes, maxSentenceLength: maxSentenceLength, into: &batch)
                         return batch
-                    }, deliver: { batch in
-                        sample(batch, into: &reservoir!, counts: &counts)
-                        lines += batch.counts.lines
-                        progress.update(records: lines, bytesRead: bytesBefore + reader.storedBytesRead)
-                    })
+                    }, deliver: deliverSample)
                 } else {
                     try text.forEachLineBatch(threads: threads, work: { bytes in
                         pool.withCounter { $0.countLines(bytes) }
