@@ -228,7 +228,7 @@ public struct BookExtractionReport: Sendable {
         o.append("first_errors", .array(firstErrors.map(JSONValue.string)))
         o.append("bytes_in", .number(JSONNumber(bytesIn)))
         o.append("bytes_out", .number(JSONNumber(bytesOut)))
-        o.append("seconds", JSONNumber((seconds * 1000).rounded() / 1000).map(JSONValue.number) ?? .null)
+        o.append("seconds", .measurement(seconds))
         o.append("mb_per_second", JSONNumber(seconds > 0 ? (Double(bytesIn) / 1e6 / seconds * 100).rounded() / 100 : 0).map(JSONValue.number) ?? .null)
         return .object(o)
     }

@@ -723,3 +723,17 @@ public struct JSONParser {
         "0x" + String(decoding: [JSONBytes.hexDigits[Int(b >> 4)], JSONBytes.hexDigits[Int(b & 15)]], as: UTF8.self)
     }
 }
+
+// MARK: - Report values
+
+extension JSONValue {
+    /// Counts by name as an object with its keys in sorted order, so reports compare line by line.
+    public static func counts(_ counts: [String: Int]) -> JSONValue {
+        .object(JSONObject(counts.sorted { $0.key < $1.key }.map { ($0.key, .number(JSONNumber($0.value))) }))
+    }
+
+    /// A measurement (seconds, MB/s) rounded to thousandths; null when not finite.
+    public static func measurement(_ x: Double) -> JSONValue {
+        JSONNumber((x * 1000).rounded() / 1000).map(JSONValue.number) ?? .null
+    }
+}

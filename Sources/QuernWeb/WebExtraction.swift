@@ -82,29 +82,25 @@ public struct WebExtractionReport: Sendable {
     }
 
     public var json: JSONValue {
-        func counts(_ d: [String: Int]) -> JSONValue {
-            .object(JSONObject(d.sorted { $0.key < $1.key }.map { ($0.key, .number(JSONNumber($0.value))) }))
-        }
-        func number(_ x: Double) -> JSONValue { JSONNumber((x * 1000).rounded() / 1000).map(JSONValue.number) ?? .null }
         let mb = 1e6
         return .object(JSONObject([
             ("archive", archive.json),
             ("documents", .number(JSONNumber(documents))),
             ("no_main_text", .number(JSONNumber(noMainText))),
             ("conversion_skipped", .number(JSONNumber(conversionSkipped))),
-            ("capped", counts(capped)),
-            ("encodings", counts(encodings)),
-            ("charset_sources", counts(charsetSources)),
+            ("capped", JSONValue.counts(capped)),
+            ("encodings", JSONValue.counts(encodings)),
+            ("charset_sources", JSONValue.counts(charsetSources)),
             ("pages_with_replacements", .number(JSONNumber(pagesWithReplacements))),
             ("bytes", .object(JSONObject([
                 ("input", .number(JSONNumber(inputBytes))),
                 ("pages", .number(JSONNumber(pageBytes))),
                 ("text", .number(JSONNumber(textBytes))),
             ]))),
-            ("seconds", number(seconds)),
+            ("seconds", JSONValue.measurement(seconds)),
             ("throughput_mb_per_s", .object(JSONObject([
-                ("input", number(seconds > 0 ? Double(inputBytes) / mb / seconds : 0)),
-                ("pages", number(seconds > 0 ? Double(pageBytes) / mb / seconds : 0)),
+                ("input", JSONValue.measurement(seconds > 0 ? Double(inputBytes) / mb / seconds : 0)),
+                ("pages", JSONValue.measurement(seconds > 0 ? Double(pageBytes) / mb / seconds : 0)),
             ]))),
             ("issues", .array(issues.map { .string($0) })),
         ]))

@@ -66,10 +66,6 @@ public struct WikiExtractionReport: Sendable {
     }
 
     public var json: JSONValue {
-        func number(_ x: Double) -> JSONValue { JSONNumber((x * 1000).rounded() / 1000).map(JSONValue.number) ?? .null }
-        func counts(_ d: [String: Int]) -> JSONValue {
-            .object(JSONObject(d.sorted { $0.key < $1.key }.map { ($0.key, .number(JSONNumber($0.value))) }))
-        }
         let ns = pagesByNamespace.sorted { $0.key < $1.key }.map { (String($0.key), JSONValue.number(JSONNumber($0.value))) }
         let s = seconds > 0 ? seconds : 0
         return .object(JSONObject([
@@ -84,19 +80,19 @@ public struct WikiExtractionReport: Sendable {
                 ("empty", .number(JSONNumber(emptyPages))),
             ]))),
             ("documents", .number(JSONNumber(documents))),
-            ("languages", counts(languages)),
-            ("errors", counts(errors)),
+            ("languages", JSONValue.counts(languages)),
+            ("errors", JSONValue.counts(errors)),
             ("bytes", .object(JSONObject([
                 ("input", .number(JSONNumber(inputBytes))),
                 ("xml", .number(JSONNumber(xmlBytes))),
                 ("wikitext", .number(JSONNumber(wikitextBytes))),
                 ("text", .number(JSONNumber(textBytes))),
             ]))),
-            ("seconds", number(s)),
+            ("seconds", JSONValue.measurement(s)),
             ("throughput", .object(JSONObject([
-                ("pages_per_s", number(s > 0 ? Double(pages) / s : 0)),
-                ("input_mb_per_s", number(s > 0 ? Double(inputBytes) / 1e6 / s : 0)),
-                ("xml_mb_per_s", number(s > 0 ? Double(xmlBytes) / 1e6 / s : 0)),
+                ("pages_per_s", JSONValue.measurement(s > 0 ? Double(pages) / s : 0)),
+                ("input_mb_per_s", JSONValue.measurement(s > 0 ? Double(inputBytes) / 1e6 / s : 0)),
+                ("xml_mb_per_s", JSONValue.measurement(s > 0 ? Double(xmlBytes) / 1e6 / s : 0)),
             ]))),
             ("issues", .array(issues.map { .string($0) })),
         ]))
