@@ -70,11 +70,13 @@ public final class WebArchiveReader: Sequence, IteratorProtocol {
                 threads: Int = ParallelBzip2Reader.defaultThreads) throws {
         self.path = path
         self.maxBlockBytes = maxBlockBytes
-        let input = try Input.open(path, threads: threads)
-        if input.codec == .gzip && path != "-" {
-            backend = .members(try GzipMemberReader(path: path))
+        // gzip files are read member by member; GzipMemberReader checks the magic itself, so the
+        // file is opened once. Anything else (or a file that cannot be opened, whose error then
+        // comes from Input.open) goes through the codec-detecting stream.
+        if path != "-", let members = try? GzipMemberReader(path: path) {
+            backend = .members(members)
         } else {
-            backend = .stream(input)
+            backend = .stream(try Input.open(path, threads: threads))
         }
         carry = .allocate(capacity: carryCapacity)
         stats.files = 1
